@@ -1,0 +1,48 @@
+// The case engine ties the pieces together for one writer: it takes an event, finds or
+// opens its case in the store, runs the case machine, and appends the facts with their
+// derived rows. It does not open or commit transactions: the caller (the group-commit
+// writer, a test, the rehearsal) does, so many events share one commit.
+// Not thread-safe: one engine per writer thread.
+#pragma once
+
+#include "engine/case_machine.hpp"
+#include "engine/interpreter.hpp"
+#include "engine/playbook_library.hpp"
+#include "engine/store.hpp"
+
+#include <string>
+
+namespace reglament {
+
+struct engine_result {
+  case_id id = 0;
+  bool duplicate = false;  // inbound already seen: acknowledged, nothing changed
+  std::string error;       // non-empty: refused, with the reason (in English, for logs/API)
+  int http_status = 200;   // how the API should answer a refusal (404, 409, 422)
+  std::vector<fact> facts;
+};
+
+class case_engine {
+ public:
+  case_engine(store& st, playbook_library& books, run_context ctx);
+
+  engine_result inbound(const inbound_message& m);
+  engine_result action(case_id id, const staff_action& a);
+  engine_result timer(case_id id, const timer_due& t);
+  engine_result delivered(case_id id, const delivery_result& r);
+  // Starts a manual / scheduled playbook with no client message.
+  engine_result start(const std::string& playbook_id, const std::string& client_id,
+                      const std::string& actor);
+
+  const run_context& context() const { return ctx_; }
+
+ private:
+  engine_result feed(case_id id, const case_input& in);
+
+  store& store_;
+  playbook_library& books_;
+  run_context ctx_;
+  interpreter interp_;
+};
+
+}  // namespace reglament

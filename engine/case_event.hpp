@@ -1,0 +1,56 @@
+// What can happen to a case from outside: a client's message, a person's action, a
+// timer coming due, a delivery result. Events go into the case_machine; facts come out.
+// Plain value type.
+#pragma once
+
+#include "engine/fact.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace reglament {
+
+struct inbound_message {
+  std::string channel;      // email, telegram, webchat, api
+  std::string external_id;  // unique per channel: the dedup key
+  std::string sender;       // the client's address on that channel
+  std::string thread;       // thread key; empty: one thread per sender
+  std::string text;         // plain, cleaned
+};
+
+// A person acting on the current step of a case.
+struct staff_action {
+  enum class kind {
+    choose,    // choice: option = label
+    submit,    // form: values
+    done,      // task done
+    skip,      // task skipped: reason required
+    decide,    // escalate: option = decision label (director)
+    paid,      // wait: payment: values.amount optional
+    note,      // a note on the case, any time: reason = text
+  };
+  kind what = kind::done;
+  std::string step;          // the step the person saw; must be current
+  std::string option;
+  nlohmann::json values = nlohmann::json::object();
+  std::string reason;
+  std::string actor;         // login
+};
+std::optional<staff_action::kind> staff_action_kind_from_string(std::string_view s);
+const char* to_string(staff_action::kind k);
+
+struct timer_due {
+  int n = 0;                 // timer number within the case
+};
+
+struct delivery_result {
+  int outbox = 0;            // outbox number within the case
+  bool ok = false;
+  bool dead = false;         // gave up: no more retries
+  std::string error;
+  int attempts = 0;
+  timestamp retry_at{};
+};
+
+}  // namespace reglament

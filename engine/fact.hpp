@@ -1,0 +1,71 @@
+// A fact is one entry of a case's append-only journal: something that happened
+// (a message came in, a step was entered, the manager chose, a message was queued).
+// The journal is the truth; case_state and the query tables are folds over it.
+// Plain value type; copy freely.
+#pragma once
+
+#include "engine/clock.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace reglament {
+
+using case_id = std::int64_t;
+
+enum class fact_kind {
+  case_opened,        // data: playbook, version, channel, sender, thread, client
+  message_received,   // data: channel, external_id, sender, text
+  step_entered,       // step; data: kind
+  step_left,          // step; data: exit, target
+  choice_made,        // step; data: option, actor
+  form_submitted,     // step; data: values{}, actor
+  task_done,          // step; data: actor
+  task_skipped,       // step; data: reason, actor
+  variable_set,       // data: name, value
+  tariff_checked,     // step; data: outcome, service, service_title, quota_used, quota_limit, price, period, tariff, confidence
+  message_queued,     // step; data: outbox (n), channel, to, text
+  message_sent,       // data: outbox (n), attempts
+  message_failed,     // data: outbox (n), error, attempts, retry_at (ms) | dead: true
+  staff_notified,     // step; data: outbox (n), to, text
+  assigned,           // step; data: to
+  waiting,            // step; data: for (manager|client|payment|director|timer)
+  timer_set,          // step; data: timer (n), due (ms), purpose
+  timer_fired,        // data: timer (n)
+  timer_cancelled,    // data: timer (n)
+  escalated,          // step; data: reason
+  director_decided,   // step; data: decision, note, actor
+  payment_confirmed,  // step; data: amount, actor
+  client_replied,     // step; data: answer (exit key), text
+  playbook_called,    // step; data: playbook, version
+  playbook_returned,  // data: playbook, outcome
+  note_added,         // data: text, actor
+  case_closed,        // step; data: outcome
+  run_error,          // step; data: error (the case stops at this step; a person must act)
+};
+
+const char* to_string(fact_kind k);
+std::optional<fact_kind> fact_kind_from_string(std::string_view s);
+
+struct fact {
+  fact_kind kind;
+  timestamp at;
+  std::string step;      // the step it happened at, empty if none
+  nlohmann::json data;   // object; keys listed per kind above
+};
+
+// The journal row: a fact in its case, in order.
+struct journal_entry {
+  std::int64_t seq = 0;  // global order in the journal
+  case_id id = 0;
+  fact what;
+};
+
+nlohmann::json to_json(const fact& f);
+fact fact_from_json(const nlohmann::json& j);  // throws std::runtime_error on bad shape
+
+}  // namespace reglament

@@ -1,0 +1,62 @@
+// What the engine needs to know about the firm's clients and tariffs, as read-only
+// interfaces: client_directory (who wrote) and tariff_book (is this request in the
+// client's tariff). Implementations must be thread-safe for concurrent reads. These
+// are not the store: quota use is counted in the store and passed in.
+#pragma once
+
+#include "engine/clock.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace reglament {
+
+struct client_info {
+  std::string id;
+  std::string name;           // company, "ООО «Ромашка»"
+  std::string address_as;     // how to address the contact, "Анна Сергеевна"
+  bool informal = false;      // "ты" instead of "Вы"
+  std::string tariff_id;
+  std::string manager;        // login of the responsible client manager
+  std::string accountant;     // login of the responsible accountant
+  int utc_offset_minutes = 180;
+};
+
+class client_directory {
+ public:
+  virtual ~client_directory() = default;
+  virtual std::optional<client_info> find(std::string_view client_id) const = 0;
+  virtual std::optional<client_info> find_by_contact(std::string_view channel,
+                                                     std::string_view sender) const = 0;
+};
+
+enum class tariff_outcome { in_tariff, over_quota, not_included, unknown };
+const char* to_string(tariff_outcome o);
+
+struct tariff_check {
+  tariff_outcome outcome = tariff_outcome::unknown;
+  std::string tariff_id;
+  std::string service_id;      // empty when unknown
+  std::string service_title;   // Russian
+  double confidence = 0;       // 0..1
+  int quota_used = 0;          // before this request
+  int quota_limit = -1;        // -1: unlimited
+  long price = 0;              // rubles, for paid extras
+  std::string unit;            // "за документ", "за час"
+  std::string period;          // billing period, "2026-11"
+};
+
+// Quota already used by a client for a service in a billing period.
+using quota_lookup = std::function<int(std::string_view client_id, std::string_view service_id,
+                                       std::string_view period)>;
+
+class tariff_book {
+ public:
+  virtual ~tariff_book() = default;
+  virtual tariff_check check(const client_info& client, std::string_view request_text,
+                             timestamp at, const quota_lookup& used) const = 0;
+};
+
+}  // namespace reglament

@@ -1,0 +1,65 @@
+// A firm described in one YAML file: its clients (with contacts), tariffs with included
+// services and monthly quotas, extra prices, and a keyword service catalog. It
+// implements client_directory and tariff_book for the engine until the tariffs issue
+// brings them into the store. Immutable after load; thread-safe to read.
+#pragma once
+
+#include "engine/diagnostic.hpp"
+#include "engine/firm.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace reglament {
+
+struct service_def {
+  std::string id;
+  std::string title;
+  std::vector<std::string> keywords;  // phrases, folded at load
+  long price = 0;                     // rubles, when not included or over quota
+  std::string unit;
+};
+
+struct tariff_def {
+  std::string id;
+  std::string title;
+  std::map<std::string, int> quotas;  // service id -> per month (-1 unlimited)
+};
+
+struct contact_def {
+  std::string channel;
+  std::string address;  // folded for email
+};
+
+struct client_def {
+  client_info info;
+  std::vector<contact_def> contacts;
+};
+
+class firm_file final : public client_directory, public tariff_book {
+ public:
+  // Loads `path`; on failure returns nullptr and fills `problems` with positions.
+  static std::unique_ptr<firm_file> load(const std::string& path, diagnostics& problems);
+  static std::unique_ptr<firm_file> parse(const std::string& yaml, const std::string& name,
+                                          diagnostics& problems);
+
+  std::optional<client_info> find(std::string_view client_id) const override;
+  std::optional<client_info> find_by_contact(std::string_view channel,
+                                             std::string_view sender) const override;
+  tariff_check check(const client_info& client, std::string_view request_text, timestamp at,
+                     const quota_lookup& used) const override;
+
+  const std::vector<client_def>& clients() const { return clients_; }
+  const std::vector<service_def>& services() const { return services_; }
+  const std::map<std::string, tariff_def>& tariffs() const { return tariffs_; }
+  std::string firm_name;
+
+ private:
+  std::vector<client_def> clients_;
+  std::vector<service_def> services_;
+  std::map<std::string, tariff_def> tariffs_;
+};
+
+}  // namespace reglament

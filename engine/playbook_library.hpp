@@ -1,0 +1,46 @@
+// The playbooks the engine knows: every version of every playbook, with the newest
+// used for new cases. Loading a folder validates everything in it together (calls
+// between playbooks are checked) and registers changed content as new versions in the
+// store. Lookups are thread-safe; reload() replaces the set atomically.
+#pragma once
+
+#include "engine/diagnostic.hpp"
+#include "engine/playbook.hpp"
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace reglament {
+
+class store;
+
+class playbook_library {
+ public:
+  // Loads every *.yaml under `dir` (not *.story.yaml), validates the set, and on
+  // success registers versions in `st` (may be null: versions start at 1 in memory).
+  // On validation errors nothing changes and the diagnostics are returned.
+  diagnostics load_directory(const std::string& dir, store* st, timestamp now);
+
+  // Adds one already-validated playbook (tests, the studio).
+  void add(playbook_ptr pb);
+
+  // Makes an old version available again (a case running on it after a restart).
+  // Returns nullptr if the store does not have it.
+  playbook_ptr version(const std::string& id, int version, store* st = nullptr);
+
+  playbook_ptr latest(const std::string& id) const;
+  std::vector<playbook_ptr> latest_all() const;
+
+  // The playbook a new inbound message on `channel` starts: the first (by id) whose
+  // trigger lists the channel.
+  playbook_ptr for_channel(const std::string& channel) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::map<int, playbook_ptr>> versions_;
+};
+
+}  // namespace reglament
