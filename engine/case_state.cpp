@@ -1,0 +1,220 @@
+#include "engine/case_state.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace reglament {
+namespace {
+
+constexpr std::array<std::pair<case_status, const char*>, 7> status_names{{
+    {case_status::running, "running"},
+    {case_status::waiting_manager, "waiting_manager"},
+    {case_status::waiting_client, "waiting_client"},
+    {case_status::waiting_payment, "waiting_payment"},
+    {case_status::waiting_director, "waiting_director"},
+    {case_status::waiting_timer, "waiting_timer"},
+    {case_status::closed, "closed"},
+}};
+
+std::string str(const nlohmann::json& d, const char* key) {
+  auto it = d.find(key);
+  return it != d.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+int num(const nlohmann::json& d, const char* key) {
+  auto it = d.find(key);
+  return it != d.end() && it->is_number() ? it->get<int>() : 0;
+}
+
+void remove_timer(case_state& s, int n) {
+  std::erase_if(s.timers, [n](const pending_timer& t) { return t.n == n; });
+}
+
+}  // namespace
+
+const char* to_string(case_status s) {
+  for (const auto& [st, name] : status_names)
+    if (st == s) return name;
+  return "unknown";
+}
+
+std::optional<case_status> case_status_from_string(std::string_view s) {
+  for (const auto& [st, name] : status_names)
+    if (s == name) return st;
+  return std::nullopt;
+}
+
+void apply(case_state& s, case_id id, const fact& f) {
+  const auto& d = f.data;
+  s.id = id;
+  s.updated_at = f.at;
+  switch (f.kind) {
+    case fact_kind::case_opened:
+      s.playbook = str(d, "playbook");
+      s.version = num(d, "version");
+      s.channel = str(d, "channel");
+      s.sender = str(d, "sender");
+      s.thread = str(d, "thread");
+      s.client_id = str(d, "client");
+      s.status = case_status::running;
+      s.opened_at = f.at;
+      break;
+    case fact_kind::message_received:
+      s.last_client_text = str(d, "text");
+      break;
+    case fact_kind::step_entered:
+      s.step = f.step;
+      s.status = case_status::running;
+      s.error.clear();
+      ++s.steps_run;
+      break;
+    case fact_kind::form_submitted:
+      if (auto it = d.find("values"); it != d.end() && it->is_object())
+        for (const auto& [k, v] : it->items()) s.vars[k] = v;
+      break;
+    case fact_kind::variable_set:
+      s.vars[str(d, "name")] = d.contains("value") ? d["value"] : nlohmann::json();
+      break;
+    case fact_kind::tariff_checked:
+      // Exposed as variables so templates and conditions can use them.
+      for (const char* k : {"service", "service_title", "tariff", "period"}) s.vars[k] = str(d, k);
+      s.vars["tariff_outcome"] = str(d, "outcome");
+      for (const char* k : {"quota_used", "quota_limit", "price"})
+        s.vars[k] = d.contains(k) ? d[k] : nlohmann::json(0);
+      if (num(d, "quota_limit") >= 0)
+        s.vars["quota_left"] = std::max(0, num(d, "quota_limit") - num(d, "quota_used") -
+                                               (str(d, "outcome") == "in_tariff" ? 1 : 0));
+      else
+        s.vars["quota_left"] = "без ограничений";
+      break;
+    case fact_kind::message_queued:
+    case fact_kind::staff_notified:
+      s.outbox_count = std::max(s.outbox_count, num(d, "outbox"));
+      break;
+    case fact_kind::assigned:
+      s.assignee = str(d, "to");
+      break;
+    case fact_kind::waiting: {
+      auto w = str(d, "for");
+      s.status = w == "manager"    ? case_status::waiting_manager
+                 : w == "client"   ? case_status::waiting_client
+                 : w == "payment"  ? case_status::waiting_payment
+                 : w == "director" ? case_status::waiting_director
+                                   : case_status::waiting_timer;
+      break;
+    }
+    case fact_kind::timer_set:
+      s.timers.push_back({num(d, "timer"), from_millis(d.value("due", std::int64_t{0})), f.step,
+                          str(d, "purpose")});
+      s.timer_count = std::max(s.timer_count, num(d, "timer"));
+      break;
+    case fact_kind::timer_fired:
+    case fact_kind::timer_cancelled:
+      remove_timer(s, num(d, "timer"));
+      break;
+    case fact_kind::director_decided:
+      s.vars["decision"] = str(d, "decision");
+      break;
+    case fact_kind::payment_confirmed:
+      s.vars["paid"] = true;
+      if (d.contains("amount")) s.vars["amount"] = d["amount"];
+      break;
+    case fact_kind::client_replied:
+      s.vars["client_answer"] = str(d, "answer");
+      break;
+    case fact_kind::playbook_called:
+      s.stack.push_back({s.playbook, s.version, s.step});
+      s.playbook = str(d, "playbook");
+      s.version = num(d, "version");
+      s.step.clear();
+      break;
+    case fact_kind::playbook_returned:
+      if (!s.stack.empty()) {
+        s.playbook = s.stack.back().playbook;
+        s.version = s.stack.back().version;
+        s.step = s.stack.back().step;
+        s.stack.pop_back();
+      }
+      s.vars["call_outcome"] = str(d, "outcome");
+      break;
+    case fact_kind::case_closed:
+      s.status = case_status::closed;
+      s.outcome = str(d, "outcome");
+      s.timers.clear();
+      break;
+    case fact_kind::run_error:
+      s.error = str(d, "error");
+      s.status = case_status::waiting_manager;  // a person has to look at it
+      break;
+    case fact_kind::step_left:
+    case fact_kind::choice_made:
+    case fact_kind::task_done:
+    case fact_kind::task_skipped:
+    case fact_kind::message_sent:
+    case fact_kind::message_failed:
+    case fact_kind::escalated:
+    case fact_kind::note_added:
+      break;  // journal-only facts: they change no state
+  }
+}
+
+nlohmann::json to_json(const case_state& s) {
+  nlohmann::json timers = nlohmann::json::array();
+  for (const auto& t : s.timers)
+    timers.push_back({{"n", t.n}, {"due", to_millis(t.due)}, {"step", t.step}, {"purpose", t.purpose}});
+  nlohmann::json stack = nlohmann::json::array();
+  for (const auto& f : s.stack)
+    stack.push_back({{"playbook", f.playbook}, {"version", f.version}, {"step", f.step}});
+  return {{"id", s.id},
+          {"playbook", s.playbook},
+          {"version", s.version},
+          {"stack", stack},
+          {"step", s.step},
+          {"status", to_string(s.status)},
+          {"channel", s.channel},
+          {"sender", s.sender},
+          {"thread", s.thread},
+          {"client", s.client_id},
+          {"assignee", s.assignee},
+          {"outcome", s.outcome},
+          {"error", s.error},
+          {"vars", s.vars},
+          {"timers", timers},
+          {"outbox_count", s.outbox_count},
+          {"timer_count", s.timer_count},
+          {"steps_run", s.steps_run},
+          {"last_client_text", s.last_client_text},
+          {"opened_at", to_millis(s.opened_at)},
+          {"updated_at", to_millis(s.updated_at)}};
+}
+
+case_state case_state_from_json(const nlohmann::json& j) {
+  case_state s;
+  s.id = j.value("id", case_id{0});
+  s.playbook = j.value("playbook", "");
+  s.version = j.value("version", 0);
+  for (const auto& f : j.value("stack", nlohmann::json::array()))
+    s.stack.push_back({f.value("playbook", ""), f.value("version", 0), f.value("step", "")});
+  s.step = j.value("step", "");
+  s.status = case_status_from_string(j.value("status", "running")).value_or(case_status::running);
+  s.channel = j.value("channel", "");
+  s.sender = j.value("sender", "");
+  s.thread = j.value("thread", "");
+  s.client_id = j.value("client", "");
+  s.assignee = j.value("assignee", "");
+  s.outcome = j.value("outcome", "");
+  s.error = j.value("error", "");
+  s.vars = j.value("vars", nlohmann::json::object());
+  for (const auto& t : j.value("timers", nlohmann::json::array()))
+    s.timers.push_back({t.value("n", 0), from_millis(t.value("due", std::int64_t{0})),
+                        t.value("step", ""), t.value("purpose", "")});
+  s.outbox_count = j.value("outbox_count", 0);
+  s.timer_count = j.value("timer_count", 0);
+  s.steps_run = j.value("steps_run", 0);
+  s.last_client_text = j.value("last_client_text", "");
+  s.opened_at = from_millis(j.value("opened_at", std::int64_t{0}));
+  s.updated_at = from_millis(j.value("updated_at", std::int64_t{0}));
+  return s;
+}
+
+}  // namespace reglament
