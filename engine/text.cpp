@@ -1,0 +1,87 @@
+#include "engine/text.hpp"
+
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+namespace reglament {
+namespace {
+
+// ё and е are one letter for matching: clients rarely type ё.
+void fold_yo(std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) == 0xD1 && i + 1 < s.size() &&
+        static_cast<unsigned char>(s[i + 1]) == 0x91) {  // ё
+      out += "\xD0\xB5";                                    // е
+      ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  s.swap(out);
+}
+
+}  // namespace
+
+std::string fold_case(std::string_view utf8) {
+  std::string out;
+  icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())))
+      .foldCase()
+      .toUTF8String(out);
+  fold_yo(out);
+  return out;
+}
+
+std::vector<std::string> words(std::string_view utf8) {
+  std::string folded = fold_case(utf8);
+  std::vector<std::string> result;
+  std::string current;
+  const auto* p = reinterpret_cast<const uint8_t*>(folded.data());
+  int32_t i = 0, n = static_cast<int32_t>(folded.size());
+  while (i < n) {
+    int32_t start = i;
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (c >= 0 && (u_isalnum(c) || c == '-' )) {
+      current.append(folded, static_cast<std::size_t>(start), static_cast<std::size_t>(i - start));
+    } else if (!current.empty()) {
+      result.push_back(std::move(current));
+      current.clear();
+    }
+  }
+  if (!current.empty()) result.push_back(std::move(current));
+  // A hyphen at a word's edge is punctuation ("да -" or "-нет"), inside it is part of the word.
+  for (auto& w : result) {
+    while (!w.empty() && w.front() == '-') w.erase(w.begin());
+    while (!w.empty() && w.back() == '-') w.pop_back();
+  }
+  std::erase_if(result, [](const std::string& w) { return w.empty(); });
+  return result;
+}
+
+bool contains_phrase(std::string_view text, std::string_view phrase) {
+  auto hay = words(text);
+  auto needle = words(phrase);
+  if (needle.empty() || needle.size() > hay.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    bool all = true;
+    for (std::size_t k = 0; k < needle.size() && all; ++k) all = hay[i + k] == needle[k];
+    if (all) return true;
+  }
+  return false;
+}
+
+bool valid_utf8(std::string_view bytes) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  int32_t i = 0, n = static_cast<int32_t>(bytes.size());
+  while (i < n) {
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
+}  // namespace reglament
