@@ -1,0 +1,232 @@
+#include "engine/firm_file.hpp"
+
+#include "engine/text.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace reglament {
+namespace {
+
+source_pos pos_of(const YAML::Node& n, const std::string& file) {
+  auto m = n.Mark();
+  return {file, m.line + 1, m.column + 1};
+}
+
+std::string scalar(const YAML::Node& n, const char* key) {
+  auto v = n[key];
+  return v && v.IsScalar() ? v.as<std::string>() : std::string{};
+}
+
+// "+03:00", "UTC+3", "+5" -> minutes east of UTC; nullopt if unreadable.
+std::optional<int> parse_offset(std::string s) {
+  if (s.rfind("UTC", 0) == 0) s = s.substr(3);
+  if (s.empty()) return 0;
+  int sign = 1;
+  if (s[0] == '+' || s[0] == '-') {
+    sign = s[0] == '-' ? -1 : 1;
+    s = s.substr(1);
+  }
+  int h = 0, m = 0;
+  char colon = 0;
+  std::istringstream in(s);
+  if (!(in >> h)) return std::nullopt;
+  if (in >> colon && colon == ':') in >> m;
+  if (h > 14 || m > 59) return std::nullopt;
+  return sign * (h * 60 + m);
+}
+
+std::string normalize_contact(std::string_view channel, std::string_view address) {
+  return channel == "email" ? fold_case(address) : std::string(address);
+}
+
+std::string billing_period(timestamp at, int utc_offset_minutes) {
+  auto local = std::chrono::floor<std::chrono::days>(at + std::chrono::minutes(utc_offset_minutes));
+  std::chrono::year_month_day ymd{local};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()));
+  return buf;
+}
+
+}  // namespace
+
+const char* to_string(tariff_outcome o) {
+  switch (o) {
+    case tariff_outcome::in_tariff: return "in_tariff";
+    case tariff_outcome::over_quota: return "over_quota";
+    case tariff_outcome::not_included: return "not_included";
+    case tariff_outcome::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::unique_ptr<firm_file> firm_file::load(const std::string& path, diagnostics& problems) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    problems.push_back({severity::error, {path, 0, 0}, "", "cannot open the firm file"});
+    return nullptr;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return parse(buf.str(), path, problems);
+}
+
+std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::string& name,
+                                            diagnostics& problems) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    problems.push_back({severity::error, {name, e.mark.line + 1, e.mark.column + 1}, "", e.msg});
+    return nullptr;
+  }
+  auto firm = std::make_unique<firm_file>();
+  auto err = [&](const YAML::Node& n, std::string msg) {
+    problems.push_back({severity::error, pos_of(n, name), "", std::move(msg)});
+  };
+  if (!root.IsMap()) {
+    err(root, "expected a map with firm, services, tariffs and clients");
+    return nullptr;
+  }
+  firm->firm_name = scalar(root, "firm");
+
+  for (const auto& s : root["services"]) {
+    service_def d;
+    d.id = scalar(s, "id");
+    d.title = scalar(s, "title");
+    d.unit = scalar(s, "unit");
+    if (d.id.empty()) err(s, "service: expected an id");
+    if (auto p = s["price"]; p && p.IsScalar()) {
+      try {
+        d.price = p.as<long>();
+      } catch (const YAML::Exception&) {
+        err(p, "service " + d.id + ": price: expected a whole number of rubles");
+      }
+    }
+    for (const auto& k : s["keywords"]) d.keywords.push_back(fold_case(k.as<std::string>()));
+    if (d.keywords.empty()) err(s, "service " + d.id + ": expected keywords to recognise it");
+    firm->services_.push_back(std::move(d));
+  }
+  auto service_known = [&](const std::string& id) {
+    for (const auto& s : firm->services_)
+      if (s.id == id) return true;
+    return false;
+  };
+
+  for (const auto& t : root["tariffs"]) {
+    tariff_def d;
+    d.id = scalar(t, "id");
+    d.title = scalar(t, "title");
+    for (const auto& q : t["includes"]) {
+      auto sid = q.first.as<std::string>();
+      if (!service_known(sid)) err(q.first, "tariff " + d.id + ": unknown service '" + sid + "'");
+      auto v = q.second.as<std::string>();
+      if (v == "unlimited" || v == "без ограничений") {
+        d.quotas[sid] = -1;
+      } else {
+        try {
+          d.quotas[sid] = q.second.as<int>();
+        } catch (const YAML::Exception&) {
+          err(q.second, "tariff " + d.id + ": " + sid + ": expected a number per month or 'unlimited'");
+        }
+      }
+    }
+    firm->tariffs_[d.id] = std::move(d);
+  }
+
+  for (const auto& c : root["clients"]) {
+    client_def d;
+    d.info.id = scalar(c, "id");
+    d.info.name = scalar(c, "name");
+    d.info.address_as = scalar(c, "address");
+    d.info.informal = scalar(c, "form") == "ты";
+    d.info.tariff_id = scalar(c, "tariff");
+    d.info.manager = scalar(c, "manager");
+    d.info.accountant = scalar(c, "accountant");
+    if (auto tz = scalar(c, "timezone"); !tz.empty()) {
+      if (auto off = parse_offset(tz))
+        d.info.utc_offset_minutes = *off;
+      else
+        err(c["timezone"], "client " + d.info.id + ": timezone: expected an offset like +03:00");
+    }
+    if (d.info.id.empty()) err(c, "client: expected an id");
+    if (!firm->tariffs_.count(d.info.tariff_id))
+      err(c, "client " + d.info.id + ": unknown tariff '" + d.info.tariff_id + "'");
+    for (const auto& ch : c["contacts"]) {
+      auto channel = ch.first.as<std::string>();
+      for (const auto& a : ch.second)
+        d.contacts.push_back({channel, normalize_contact(channel, a.as<std::string>())});
+    }
+    firm->clients_.push_back(std::move(d));
+  }
+  if (has_errors(problems)) return nullptr;
+  return firm;
+}
+
+std::optional<client_info> firm_file::find(std::string_view client_id) const {
+  for (const auto& c : clients_)
+    if (c.info.id == client_id) return c.info;
+  return std::nullopt;
+}
+
+std::optional<client_info> firm_file::find_by_contact(std::string_view channel,
+                                                      std::string_view sender) const {
+  auto key = normalize_contact(channel, sender);
+  for (const auto& c : clients_)
+    for (const auto& k : c.contacts)
+      if (k.channel == channel && k.address == key) return c.info;
+  return std::nullopt;
+}
+
+tariff_check firm_file::check(const client_info& client, std::string_view request_text,
+                              timestamp at, const quota_lookup& used) const {
+  tariff_check r;
+  r.tariff_id = client.tariff_id;
+  r.period = billing_period(at, client.utc_offset_minutes);
+  // Keyword rules: a keyword matches a word that starts with it, so "выписк" finds
+  // "выписку" and "выписки". The real catalog with stemming replaces this.
+  auto text_words = words(request_text);
+  const service_def* best = nullptr;
+  int best_hits = 0;
+  for (const auto& s : services_) {
+    int hits = 0;
+    for (const auto& k : s.keywords) {
+      auto kw = words(k);
+      for (std::size_t i = 0; i + kw.size() <= text_words.size(); ++i) {
+        bool all = !kw.empty();
+        for (std::size_t j = 0; j < kw.size() && all; ++j)
+          all = text_words[i + j].rfind(kw[j], 0) == 0;
+        if (all) {
+          ++hits;
+          break;
+        }
+      }
+    }
+    if (hits > best_hits) {
+      best = &s;
+      best_hits = hits;
+    }
+  }
+  if (!best) return r;
+  r.service_id = best->id;
+  r.service_title = best->title;
+  r.price = best->price;
+  r.unit = best->unit;
+  r.confidence = best_hits >= 2 ? 0.9 : 0.7;
+  auto t = tariffs_.find(client.tariff_id);
+  auto q = t == tariffs_.end() ? nullptr : &t->second.quotas;
+  if (!q || !q->count(best->id)) {
+    r.outcome = tariff_outcome::not_included;
+    return r;
+  }
+  r.quota_limit = q->at(best->id);
+  r.quota_used = used ? used(client.id, best->id, r.period) : 0;
+  r.outcome = r.quota_limit < 0 || r.quota_used < r.quota_limit ? tariff_outcome::in_tariff
+                                                                 : tariff_outcome::over_quota;
+  return r;
+}
+
+}  // namespace reglament
