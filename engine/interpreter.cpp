@@ -1,0 +1,527 @@
+#include "engine/interpreter.hpp"
+
+#include "engine/text.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace reglament {
+namespace {
+
+using json = nlohmann::json;
+
+// What the client may say to agree or refuse, folded and matched on whole words.
+const std::vector<std::string> yes_phrases{
+    "да", "согласен", "согласна", "согласны", "ок", "ok", "окей", "хорошо", "подтверждаю",
+    "устраивает", "давайте", "договорились", "принято", "годится", "конечно", "yes", "agree"};
+const std::vector<std::string> no_phrases{
+    "нет", "не надо", "не нужно", "отказываюсь", "откажусь", "отказ", "не согласен",
+    "не согласна", "не устраивает", "дорого", "не будем", "no"};
+
+bool says_any(std::string_view text, const std::vector<std::string>& phrases) {
+  for (const auto& p : phrases)
+    if (contains_phrase(text, p)) return true;
+  return false;
+}
+
+std::string as_text(const json& v) {
+  if (v.is_null()) return {};
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "да" : "нет";
+  if (v.is_number_integer()) return std::to_string(v.get<long long>());
+  if (v.is_number()) {
+    double d = v.get<double>();
+    if (std::floor(d) == d && std::fabs(d) < 1e15) return std::to_string(static_cast<long long>(d));
+    return fmt::format("{:.2f}", d);
+  }
+  return v.dump();
+}
+
+const char* greeting_for(int local_hour) {
+  if (local_hour >= 5 && local_hour < 12) return "Доброе утро";
+  if (local_hour >= 12 && local_hour < 18) return "Добрый день";
+  if (local_hour >= 18 && local_hour < 23) return "Добрый вечер";
+  return "Здравствуйте";  // at night "Доброй ночи" reads odd in a business reply
+}
+
+const char* wait_name(waits_for w) {
+  switch (w) {
+    case waits_for::manager: return "manager";
+    case waits_for::client: return "client";
+    case waits_for::payment: return "payment";
+    case waits_for::director: return "director";
+    case waits_for::timer: return "timer";
+    case waits_for::nothing: break;
+  }
+  return "manager";
+}
+
+// An option a person picks may be given by its label or its key.
+const step_exit* exit_named(const step& st, std::string_view option) {
+  for (const auto& e : st.exits)
+    if (e.label == option || e.key == option) return &e;
+  return nullptr;
+}
+
+std::string list_options(const step& st) {
+  std::string out;
+  for (const auto& e : st.exits) {
+    if (!out.empty()) out += ", ";
+    out += "'" + e.label + "'";
+  }
+  return out;
+}
+
+}  // namespace
+
+// One interpretation: collects facts, applies each to the state as it goes, and walks
+// steps until something must be waited for.
+class interpreter::run {
+ public:
+  run(const run_context& ctx, case_state& s) : ctx_(ctx), s_(s) {}
+
+  std::vector<fact> facts;
+
+  void emit(fact_kind k, std::string step, json data = json::object()) {
+    fact f{k, ctx_.now->now(), std::move(step), std::move(data)};
+    apply(s_, s_.id, f);
+    facts.push_back(std::move(f));
+  }
+
+  playbook_ptr book() const { return ctx_.playbook_version(s_.playbook, s_.version); }
+
+  const step* current() const {
+    auto b = book();
+    return b ? b->find_step(s_.step) : nullptr;
+  }
+
+  std::optional<client_info> client() const {
+    if (s_.client_id.empty() || !ctx_.clients) return std::nullopt;
+    return ctx_.clients->find(s_.client_id);
+  }
+
+  // Leaves the current step through `e` and runs on from its target.
+  void take(const step& from, const step_exit& e) {
+    cancel_timers_of(from.id);
+    emit(fact_kind::step_left, from.id, {{"exit", e.key}, {"target", e.target}});
+    walk(e.target);
+  }
+
+  void cancel_timers_of(const std::string& step_id) {
+    std::vector<int> ns;
+    for (const auto& t : s_.timers)
+      if (t.step == step_id) ns.push_back(t.n);
+    for (int n : ns) emit(fact_kind::timer_cancelled, step_id, {{"timer", n}});
+  }
+
+  void fail(const std::string& step_id, std::string why) {
+    emit(fact_kind::run_error, step_id, {{"error", std::move(why)}});
+  }
+
+  // Runs steps starting at `target` until one waits or the case closes.
+  void walk(std::string target) {
+    int budget = ctx_.max_steps_per_event;
+    while (!target.empty()) {
+      if (--budget < 0) {
+        fail(s_.step, fmt::format("more than {} steps without waiting: the playbook loops",
+                                  ctx_.max_steps_per_event));
+        return;
+      }
+      if (auto outcome = end_outcome(target); !outcome.empty()) {
+        target = finish(std::string(outcome), nullptr);
+        continue;
+      }
+      auto b = book();
+      const step* st = b ? b->find_step(target) : nullptr;
+      if (!st) {
+        fail(s_.step, fmt::format("playbook {} v{} has no step '{}'", s_.playbook, s_.version, target));
+        return;
+      }
+      target = enter(*b, *st);
+    }
+  }
+
+  // Closes the case, or returns from a called playbook; gives the next target if any.
+  std::string finish(const std::string& outcome, const step* ending) {
+    if (s_.stack.empty()) {
+      emit(fact_kind::case_closed, ending ? ending->id : s_.step, {{"outcome", outcome}});
+      return {};
+    }
+    auto callee = s_.playbook;
+    emit(fact_kind::playbook_returned, ending ? ending->id : "", {{"playbook", callee}, {"outcome", outcome}});
+    auto b = book();
+    const step* caller = b ? b->find_step(s_.step) : nullptr;
+    if (!caller) {
+      fail(s_.step, "the calling step is gone from playbook " + s_.playbook);
+      return {};
+    }
+    const step_exit* e = caller->find_exit(outcome);
+    if (!e) e = caller->find_exit("next");
+    if (!e) {
+      fail(caller->id, "no branch for outcome '" + outcome + "' of " + callee);
+      return {};
+    }
+    emit(fact_kind::step_left, caller->id, {{"exit", e->key}, {"target", e->target}});
+    return e->target;
+  }
+
+  void set_timer(const step& st, timestamp due, const char* purpose) {
+    emit(fact_kind::timer_set, st.id,
+         {{"timer", s_.timer_count + 1}, {"due", to_millis(due)}, {"purpose", purpose}});
+  }
+
+  timestamp due_after(const duration& d) const {
+    return ctx_.calendar ? ctx_.calendar->add(ctx_.now->now(), d)
+                         : ctx_.now->now() + std::chrono::duration_cast<std::chrono::milliseconds>(d.plain());
+  }
+
+  void wait(const step& st, waits_for w) {
+    if (st.timeout) set_timer(st, due_after(*st.timeout), "timeout");
+    emit(fact_kind::waiting, st.id, {{"for", wait_name(w)}});
+  }
+
+  std::string next_of(const step& st) {
+    const step_exit* e = st.find_exit("next");
+    if (!e || e->target.empty()) {
+      fail(st.id, "the step has nowhere to continue");
+      return {};
+    }
+    emit(fact_kind::step_left, st.id, {{"exit", e->key}, {"target", e->target}});
+    return e->target;
+  }
+
+  std::string exit_to(const step& st, std::string_view key) {
+    const step_exit* e = st.find_exit(key);
+    if (!e || e->target.empty()) {
+      fail(st.id, fmt::format("no branch '{}'", key));
+      return {};
+    }
+    emit(fact_kind::step_left, st.id, {{"exit", e->key}, {"target", e->target}});
+    return e->target;
+  }
+
+  std::string resolve_who(const std::string& who) const {
+    auto c = client();
+    if (who == "accountant" && c && !c->accountant.empty()) return c->accountant;
+    if (who == "manager" && c && !c->manager.empty()) return c->manager;
+    return who;
+  }
+
+  void queue_to_client(const step& st, std::string text) {
+    if (s_.channel.empty() || s_.sender.empty()) {
+      fail(st.id, "the case has no client channel to send the message to");
+      return;
+    }
+    emit(fact_kind::message_queued, st.id,
+         {{"outbox", s_.outbox_count + 1}, {"channel", s_.channel}, {"to", s_.sender}, {"text", std::move(text)}});
+  }
+
+  // Enters `st`; returns the next target, or "" when the case now waits or closed.
+  std::string enter(const playbook& b, const step& st) {
+    emit(fact_kind::step_entered, st.id, {{"kind", to_string(st.kind)}});
+    switch (st.kind) {
+      case step_kind::say: {
+        const message_template* t = &st.text;
+        if (!st.template_ref.empty()) {
+          auto it = b.templates.find(st.template_ref);
+          if (it == b.templates.end()) {
+            fail(st.id, "unknown template " + st.template_ref);
+            return {};
+          }
+          t = &it->second;
+        }
+        queue_to_client(st, render_text(b, *t));
+        if (!s_.error.empty()) return {};
+        return next_of(st);
+      }
+      case step_kind::task:
+      case step_kind::choice:
+      case step_kind::form:
+        wait(st, waits_for::manager);
+        return {};
+      case step_kind::check_tariff:
+        return check_tariff(st);
+      case step_kind::wait_client:
+        wait(st, waits_for::client);
+        return {};
+      case step_kind::wait_payment:
+        wait(st, waits_for::payment);
+        return {};
+      case step_kind::wait_time:
+        set_timer(st, due_after(st.pause.value_or(duration{})), "pause");
+        emit(fact_kind::waiting, st.id, {{"for", "timer"}});
+        return {};
+      case step_kind::condition: {
+        bool yes = st.condition && st.condition->truthy([&](std::string_view n) { return variable(b, n); });
+        return exit_to(st, yes ? "then" : "else");
+      }
+      case step_kind::set:
+        for (const auto& a : st.assignments)
+          emit(fact_kind::variable_set, st.id,
+               {{"name", a.variable}, {"value", a.value.evaluate([&](std::string_view n) { return variable(b, n); })}});
+        return next_of(st);
+      case step_kind::assign:
+        emit(fact_kind::assigned, st.id, {{"to", resolve_who(st.who)}});
+        return next_of(st);
+      case step_kind::notify:
+        emit(fact_kind::staff_notified, st.id,
+             {{"outbox", s_.outbox_count + 1}, {"channel", "staff"}, {"to", resolve_who(st.who)},
+              {"text", render_text(b, st.text)}});
+        return next_of(st);
+      case step_kind::escalate:
+        emit(fact_kind::escalated, st.id, {{"reason", st.prompt}});
+        wait(st, waits_for::director);
+        return {};
+      case step_kind::call: {
+        auto callee = ctx_.playbook_latest(st.callee);
+        if (!callee || callee->steps.empty()) {
+          fail(st.id, "playbook " + st.callee + " is not loaded");
+          return {};
+        }
+        emit(fact_kind::playbook_called, st.id, {{"playbook", callee->id}, {"version", callee->version}});
+        return callee->steps.front().id;
+      }
+      case step_kind::end:
+        if (!st.text.empty()) queue_to_client(st, render_text(b, st.text));
+        return finish(st.outcome.empty() ? "done" : st.outcome, &st);
+    }
+    return {};
+  }
+
+  std::string check_tariff(const step& st) {
+    auto c = client();
+    tariff_check r;
+    if (c && ctx_.tariffs) r = ctx_.tariffs->check(*c, s_.last_client_text, ctx_.now->now(), ctx_.quota_used);
+    emit(fact_kind::tariff_checked, st.id,
+         {{"outcome", to_string(r.outcome)},
+          {"service", r.service_id},
+          {"service_title", r.service_title},
+          {"tariff", r.tariff_id},
+          {"confidence", r.confidence},
+          {"quota_used", r.quota_used},
+          {"quota_limit", r.quota_limit},
+          {"price", r.price},
+          {"unit", r.unit},
+          {"period", r.period}});
+    return exit_to(st, to_string(r.outcome));
+  }
+
+  json variable(const playbook& b, std::string_view name) const {
+    auto canon = std::string(canonical_variable(name));
+    if (auto it = s_.vars.find(canon); it != s_.vars.end()) return *it;
+    if (auto it = s_.vars.find(std::string(name)); it != s_.vars.end()) return *it;
+    if (const auto* decl = b.find_variable(name)) {
+      if (decl->default_value.empty()) return nullptr;
+      if (decl->type == "number" || decl->type == "money") {
+        try {
+          return std::stod(decl->default_value);
+        } catch (...) {
+        }
+      }
+      return decl->default_value;
+    }
+    return nullptr;
+  }
+
+  std::optional<std::string> builtin(std::string_view canon) const {
+    auto c = client();
+    if (canon == "greeting") {
+      int offset = c ? c->utc_offset_minutes
+                     : (ctx_.calendar ? static_cast<int>(ctx_.calendar->utc_offset().count()) : 180);
+      auto local = ctx_.now->now() + std::chrono::minutes(offset);
+      auto since_midnight = local - std::chrono::floor<std::chrono::days>(local);
+      return greeting_for(static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(since_midnight).count()));
+    }
+    if (canon == "address") return c && !c->address_as.empty() ? c->address_as : std::string("уважаемый клиент");
+    if (canon == "client") return c ? c->name : s_.sender;
+    if (canon == "manager") return ctx_.manager_name;
+    if (canon == "case_no") return std::to_string(s_.id);
+    if (canon == "client_text") return s_.last_client_text;
+    if (canon == "service") return as_text(s_.vars.value("service_title", json()));
+    return std::nullopt;
+  }
+
+  std::string render_text(const playbook& b, const message_template& t) const {
+    return t.render([&](std::string_view name) -> std::optional<std::string> {
+      auto canon = canonical_variable(name);
+      if (auto v = builtin(canon)) return v;
+      auto v = variable(b, name);
+      if (v.is_null() && !is_builtin_variable(canon) && !b.find_variable(name)) return std::nullopt;
+      return as_text(v);
+    });
+  }
+
+  // Which exit a client's reply takes at a wait: client step, if any.
+  const step_exit* classify(const step& st, std::string_view text) const {
+    for (const auto& a : st.answers)
+      if (says_any(text, a.phrases)) return st.find_exit(a.exit_key);
+    // "нет" is checked first: "не согласен" contains "согласен".
+    if (auto e = st.find_exit("no"); e && says_any(text, no_phrases)) return e;
+    if (auto e = st.find_exit("yes"); e && says_any(text, yes_phrases)) return e;
+    return st.find_exit("other");
+  }
+
+  const run_context& ctx_;
+  case_state& s_;
+};
+
+step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr& book,
+                               const inbound_message* first) const {
+  run r(ctx_, state);
+  state.id = id;
+  std::string client_id;
+  if (first && ctx_.clients)
+    if (auto c = ctx_.clients->find_by_contact(first->channel, first->sender)) client_id = c->id;
+  r.emit(fact_kind::case_opened, "",
+         {{"playbook", book->id},
+          {"version", book->version},
+          {"channel", first ? first->channel : ""},
+          {"sender", first ? first->sender : ""},
+          {"thread", first ? (first->thread.empty() ? first->sender : first->thread) : ""},
+          {"client", client_id}});
+  if (first)
+    r.emit(fact_kind::message_received, "",
+           {{"channel", first->channel}, {"external_id", first->external_id}, {"sender", first->sender},
+            {"text", first->text}});
+  if (auto c = r.client(); c && !c->manager.empty()) r.emit(fact_kind::assigned, "", {{"to", c->manager}});
+  if (book->steps.empty())
+    r.fail("", "the playbook has no steps");
+  else
+    r.walk(book->steps.front().id);
+  return {std::move(r.facts), {}};
+}
+
+step_outcome interpreter::client_message(case_state& state, const inbound_message& m) const {
+  run r(ctx_, state);
+  r.emit(fact_kind::message_received, state.step,
+         {{"channel", m.channel}, {"external_id", m.external_id}, {"sender", m.sender}, {"text", m.text}});
+  if (state.status == case_status::waiting_client) {
+    if (const step* st = r.current(); st && st->kind == step_kind::wait_client) {
+      if (const step_exit* e = r.classify(*st, m.text); e && !e->target.empty()) {
+        r.emit(fact_kind::client_replied, st->id, {{"answer", e->key}, {"text", m.text}});
+        r.take(*st, *e);
+      }
+    }
+  }
+  return {std::move(r.facts), {}};
+}
+
+step_outcome interpreter::staff(case_state& state, const staff_action& a) const {
+  run r(ctx_, state);
+  using k = staff_action::kind;
+  if (a.what == k::note) {
+    if (a.reason.empty()) return {{}, "a note needs its text in 'reason'"};
+    r.emit(fact_kind::note_added, state.step, {{"text", a.reason}, {"actor", a.actor}});
+    return {std::move(r.facts), {}};
+  }
+  if (state.closed()) return {{}, "the case is closed"};
+  if (a.step != state.step)
+    return {{}, fmt::format("step '{}' is not current: the case is at step '{}'", a.step, state.step)};
+  const step* st = r.current();
+  if (!st) return {{}, "the current step is missing from the playbook"};
+  auto refuse = [&](std::string why) { return step_outcome{{}, std::move(why)}; };
+  auto pick = [&](const char* fact_name_key) -> const step_exit* {
+    (void)fact_name_key;
+    return exit_named(*st, a.option);
+  };
+
+  switch (a.what) {
+    case k::choose: {
+      // A choice; or the manager reading an unclear reply / a failed step and routing it.
+      bool allowed = st->kind == step_kind::choice || st->kind == step_kind::wait_client || !state.error.empty();
+      if (!allowed) return refuse(fmt::format("step '{}' is a {}, not a choice", st->id, to_string(st->kind)));
+      const step_exit* e = pick("option");
+      if (!e) return refuse(fmt::format("no option '{}' at step '{}'; options: {}", a.option, st->id, list_options(*st)));
+      r.emit(fact_kind::choice_made, st->id, {{"option", e->label}, {"actor", a.actor}});
+      r.take(*st, *e);
+      break;
+    }
+    case k::submit: {
+      if (st->kind != step_kind::form) return refuse(fmt::format("step '{}' is not a form", st->id));
+      json values = json::object();
+      for (const auto& f : st->fields) {
+        auto it = a.values.find(f.variable);
+        if (it == a.values.end() || it->is_null() || (it->is_string() && it->get<std::string>().empty()))
+          return refuse(fmt::format("field '{}' ({}) is required", f.variable, f.label));
+        values[f.variable] = *it;
+      }
+      for (const auto& [key, v] : a.values.items())
+        if (!values.contains(key)) return refuse(fmt::format("the form has no field '{}'", key));
+      r.emit(fact_kind::form_submitted, st->id, {{"values", values}, {"actor", a.actor}});
+      r.take(*st, *st->find_exit("next"));
+      break;
+    }
+    case k::done:
+    case k::skip: {
+      if (st->kind != step_kind::task) return refuse(fmt::format("step '{}' is not a task", st->id));
+      if (a.what == k::skip) {
+        if (a.reason.empty()) return refuse("skipping a step needs a reason");
+        r.emit(fact_kind::task_skipped, st->id, {{"reason", a.reason}, {"actor", a.actor}});
+        r.take(*st, *st->find_exit("skip"));
+      } else {
+        r.emit(fact_kind::task_done, st->id, {{"actor", a.actor}});
+        r.take(*st, *st->find_exit("next"));
+      }
+      break;
+    }
+    case k::decide: {
+      if (st->kind != step_kind::escalate) return refuse(fmt::format("step '{}' is not an escalation", st->id));
+      const step_exit* e = pick("decision");
+      if (!e || e->key == "timeout")
+        return refuse(fmt::format("no decision '{}' at step '{}'; decisions: {}", a.option, st->id, list_options(*st)));
+      r.emit(fact_kind::director_decided, st->id, {{"decision", e->label}, {"note", a.reason}, {"actor", a.actor}});
+      r.take(*st, *e);
+      break;
+    }
+    case k::paid: {
+      if (st->kind != step_kind::wait_payment) return refuse(fmt::format("step '{}' does not wait for a payment", st->id));
+      json data{{"actor", a.actor}};
+      if (a.values.contains("amount")) data["amount"] = a.values["amount"];
+      r.emit(fact_kind::payment_confirmed, st->id, data);
+      r.take(*st, *st->find_exit("paid"));
+      break;
+    }
+    case k::note:
+      break;
+  }
+  return {std::move(r.facts), {}};
+}
+
+step_outcome interpreter::timer(case_state& state, const timer_due& t) const {
+  run r(ctx_, state);
+  auto it = std::find_if(state.timers.begin(), state.timers.end(), [&](const pending_timer& p) { return p.n == t.n; });
+  if (it == state.timers.end()) return {{}, fmt::format("timer {} is no longer pending", t.n)};
+  pending_timer fired = *it;
+  r.emit(fact_kind::timer_fired, fired.step, {{"timer", fired.n}});
+  if (fired.step == state.step && !state.closed()) {
+    if (const step* st = r.current()) {
+      const step_exit* e = st->find_exit(fired.purpose == "pause" ? "next" : "timeout");
+      if (e && !e->target.empty()) r.take(*st, *e);
+    }
+  }
+  return {std::move(r.facts), {}};
+}
+
+step_outcome interpreter::delivery(case_state& state, const delivery_result& d) const {
+  run r(ctx_, state);
+  if (d.ok) {
+    r.emit(fact_kind::message_sent, "", {{"outbox", d.outbox}, {"attempts", d.attempts}});
+  } else {
+    json data{{"outbox", d.outbox}, {"error", d.error}, {"attempts", d.attempts}};
+    if (d.dead)
+      data["dead"] = true;
+    else
+      data["retry_at"] = to_millis(d.retry_at);
+    r.emit(fact_kind::message_failed, "", data);
+  }
+  return {std::move(r.facts), {}};
+}
+
+std::string interpreter::render(const case_state& state, const playbook& book, const message_template& t) const {
+  case_state copy = state;
+  run r(ctx_, copy);
+  return r.render_text(book, t);
+}
+
+}  // namespace reglament
