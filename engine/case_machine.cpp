@@ -88,7 +88,7 @@ struct open_case : sc::simple_state<open_case, machine, running> {
   sc::result react(const ev_staff& e) {
     auto& m = outermost_context();
     if (e.act.what == staff_action::kind::note) return m.settle(*this, m.interp.staff(m.state, e.act));
-    m.out = {{}, fmt::format("{}: '{}' is not possible now", waiting_for_text(m.state.status), to_string(e.act.what))};
+    m.out = {{}, fmt::format("{}: '{}' is not possible now", waiting_for_text(m.state.status), to_string(e.act.what)), true};
     return discard_event();
   }
   sc::result react(const ev_timer& e) {
@@ -154,11 +154,11 @@ struct closed_case : sc::simple_state<closed_case, machine> {
     if (e.act.what == staff_action::kind::note)
       m.out = m.interp.staff(m.state, e.act);
     else
-      m.out = {{}, "the case is closed"};
+      m.out = {{}, "the case is closed", true};
     return discard_event();
   }
   sc::result react(const ev_timer&) {
-    outermost_context().out = {{}, "the case is closed"};
+    outermost_context().out = {{}, "the case is closed", true};
     return discard_event();
   }
   sc::result react(const ev_delivery& e) {

@@ -367,11 +367,11 @@ class interpreter::run {
 };
 
 step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr& book,
-                               const inbound_message* first) const {
+                               const inbound_message* first, const std::string& client) const {
   run r(ctx_, state);
   state.id = id;
-  std::string client_id;
-  if (first && ctx_.clients)
+  std::string client_id = client;
+  if (client_id.empty() && first && ctx_.clients)
     if (auto c = ctx_.clients->find_by_contact(first->channel, first->sender)) client_id = c->id;
   r.emit(fact_kind::case_opened, "",
          {{"playbook", book->id},
@@ -415,9 +415,9 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
     r.emit(fact_kind::note_added, state.step, {{"text", a.reason}, {"actor", a.actor}});
     return {std::move(r.facts), {}};
   }
-  if (state.closed()) return {{}, "the case is closed"};
+  if (state.closed()) return {{}, "the case is closed", true};
   if (a.step != state.step)
-    return {{}, fmt::format("step '{}' is not current: the case is at step '{}'", a.step, state.step)};
+    return {{}, fmt::format("step '{}' is not current: the case is at step '{}'", a.step, state.step), true};
   const step* st = r.current();
   if (!st) return {{}, "the current step is missing from the playbook"};
   auto refuse = [&](std::string why) { return step_outcome{{}, std::move(why)}; };
@@ -491,7 +491,7 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
 step_outcome interpreter::timer(case_state& state, const timer_due& t) const {
   run r(ctx_, state);
   auto it = std::find_if(state.timers.begin(), state.timers.end(), [&](const pending_timer& p) { return p.n == t.n; });
-  if (it == state.timers.end()) return {{}, fmt::format("timer {} is no longer pending", t.n)};
+  if (it == state.timers.end()) return {{}, fmt::format("timer {} is no longer pending", t.n), true};
   pending_timer fired = *it;
   r.emit(fact_kind::timer_fired, fired.step, {{"timer", fired.n}});
   if (fired.step == state.step && !state.closed()) {

@@ -35,6 +35,7 @@ struct run_context {
 struct step_outcome {
   std::vector<fact> facts;
   std::string rejected;  // non-empty: the event was refused (nothing changed), and why
+  bool conflict = false; // refused because of the case's state (HTTP 409), not the input (422)
 };
 
 class interpreter {
@@ -44,7 +45,7 @@ class interpreter {
   // Opens a case on `book` for an inbound message (or a manual start with empty text)
   // and runs until the first wait.
   step_outcome open(case_state& state, case_id id, const playbook_ptr& book,
-                    const inbound_message* first) const;
+                    const inbound_message* first, const std::string& client_id = {}) const;
 
   // A client's message on an open case.
   step_outcome client_message(case_state& state, const inbound_message& m) const;

@@ -69,6 +69,7 @@ class writer {
   std::deque<std::pair<work, done>> queue_;
   bool stopping_ = false;
   bool woken_ = false;
+  bool last_timer_round_full_ = false;  // writer thread only: more timers may be due
   std::thread thread_;
   writer_stats stats_;
 };

@@ -1,0 +1,99 @@
+#include "engine/case_engine.hpp"
+
+#include "engine/text.hpp"
+
+#include <fmt/format.h>
+
+namespace reglament {
+
+case_engine::case_engine(store& st, playbook_library& books, run_context ctx)
+    : store_(st), books_(books), ctx_(std::move(ctx)), interp_(ctx_) {
+  // Cases on old versions find them in the store after a restart.
+  if (!ctx_.playbook_version)
+    ctx_.playbook_version = [this](const std::string& id, int v) { return books_.version(id, v, &store_); };
+  if (!ctx_.playbook_latest) ctx_.playbook_latest = [this](const std::string& id) { return books_.latest(id); };
+  if (!ctx_.quota_used)
+    ctx_.quota_used = [this](std::string_view c, std::string_view s, std::string_view p) {
+      return store_.quota_used(c, s, p);
+    };
+}
+
+namespace {
+
+engine_result refused(case_id id, int status, std::string why) {
+  engine_result r;
+  r.id = id;
+  r.http_status = status;
+  r.error = std::move(why);
+  return r;
+}
+
+}  // namespace
+
+engine_result case_engine::inbound(const inbound_message& m) {
+  if (m.channel.empty()) return refused(0, 422, "channel: required");
+  if (m.external_id.empty()) return refused(0, 422, "external_id: required");
+  if (m.sender.empty()) return refused(0, 422, "sender: required");
+  if (!valid_utf8(m.text)) return refused(0, 422, "text: not valid UTF-8");
+
+  if (auto seen = store_.inbound_case(m.channel, m.external_id)) {
+    engine_result r;
+    r.id = *seen;
+    r.duplicate = true;
+    return r;
+  }
+  const std::string thread = m.thread.empty() ? m.sender : m.thread;
+  engine_result r;
+  if (auto open = store_.open_case_for_thread(m.channel, thread)) {
+    r = feed(*open, m);
+  } else {
+    auto book = books_.for_channel(m.channel);
+    if (!book) return refused(0, 422, fmt::format("channel '{}': no playbook starts on it", m.channel));
+    case_id id = store_.next_case_id();
+    case_state state;
+    auto out = interp_.open(state, id, book, &m);
+    store_.append(id, out.facts, state);
+    r.id = id;
+    r.facts = std::move(out.facts);
+  }
+  if (r.error.empty()) store_.record_inbound(m.channel, m.external_id, r.id, ctx_.now->now());
+  return r;
+}
+
+engine_result case_engine::action(case_id id, const staff_action& a) { return feed(id, a); }
+
+engine_result case_engine::timer(case_id id, const timer_due& t) { return feed(id, t); }
+
+engine_result case_engine::delivered(case_id id, const delivery_result& d) { return feed(id, d); }
+
+engine_result case_engine::start(const std::string& playbook_id, const std::string& client_id,
+                                 const std::string& actor) {
+  (void)actor;  // who started it is journaled once users exist (staff-app issue)
+  auto book = books_.latest(playbook_id);
+  if (!book) return refused(0, 404, fmt::format("playbook '{}' is not loaded", playbook_id));
+  if (!client_id.empty() && ctx_.clients && !ctx_.clients->find(client_id))
+    return refused(0, 422, fmt::format("client '{}' is unknown", client_id));
+  case_id id = store_.next_case_id();
+  case_state state;
+  auto out = interp_.open(state, id, book, nullptr, client_id);
+  store_.append(id, out.facts, state);
+  engine_result r;
+  r.id = id;
+  r.facts = std::move(out.facts);
+  return r;
+}
+
+engine_result case_engine::feed(case_id id, const case_input& in) {
+  auto state = store_.load_case(id);
+  if (!state) return refused(id, 404, fmt::format("case {} does not exist", id));
+  case_machine machine(interp_, *state);
+  auto out = machine.handle(in);
+  if (!out.rejected.empty()) return refused(id, out.conflict ? 409 : 422, std::move(out.rejected));
+  if (!out.facts.empty()) store_.append(id, out.facts, *state);
+  engine_result r;
+  r.id = id;
+  r.facts = std::move(out.facts);
+  return r;
+}
+
+}  // namespace reglament

@@ -1,0 +1,159 @@
+#include "engine/outbox_dispatcher.hpp"
+
+#include "engine/writer.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+
+namespace reglament {
+
+outbox_dispatcher::report_fn outbox_dispatcher::through(writer& w) {
+  return [&w](case_id id, const delivery_result& r, std::function<void(const engine_result&)> done) {
+    w.submit([id, r](case_engine& e) { return e.delivered(id, r); }, std::move(done));
+  };
+}
+
+outbox_dispatcher::outbox_dispatcher(store& reader, const clock& clk, report_fn report, options opt)
+    : reader_(reader), clock_(clk), report_(std::move(report)), opt_(opt) {
+  opt_.batch = std::max(1, opt_.batch);
+  opt_.max_attempts = std::max(1, opt_.max_attempts);
+}
+
+outbox_dispatcher::~outbox_dispatcher() { stop(); }
+
+void outbox_dispatcher::add_channel(const std::string& name, channel* ch) { channels_[name] = ch; }
+
+void outbox_dispatcher::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void outbox_dispatcher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void outbox_dispatcher::notify() {
+  {
+    std::lock_guard lock(mutex_);
+    notified_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::size_t outbox_dispatcher::in_flight() const {
+  std::lock_guard lock(mutex_);
+  return in_flight_.size();
+}
+
+timestamp outbox_dispatcher::retry_time(timestamp now, int attempts, const options& opt) {
+  // 30 s, 1 min, 2 min, ... capped: a flapping channel is not hammered.
+  auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(opt.retry_base);
+  const auto cap = std::chrono::duration_cast<std::chrono::milliseconds>(opt.retry_cap);
+  for (int i = 1; i < attempts && delay < cap; ++i) delay *= 2;
+  return now + std::min(delay, cap);
+}
+
+void outbox_dispatcher::loop() {
+  auto idle = opt_.idle_min;
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    notified_ = false;
+    lock.unlock();
+    std::size_t attempted = 0;
+    try {
+      attempted = poll_once();
+    } catch (const std::exception&) {
+      attempted = 0;  // the store could not be read (busy, locked): back off and retry
+    }
+    lock.lock();
+    if (attempted > 0) {
+      idle = opt_.idle_min;
+      continue;
+    }
+    cv_.wait_for(lock, idle, [this] { return stopping_ || notified_; });
+    idle = notified_ ? opt_.idle_min : std::min(idle * 2, opt_.idle_max);
+  }
+}
+
+std::size_t outbox_dispatcher::poll_once() {
+  std::size_t skip;
+  {
+    std::lock_guard lock(mutex_);
+    skip = in_flight_.size();
+  }
+  // Rows in flight still look due until their result commits; ask for enough to see past them.
+  auto rows = reader_.outbox_due(clock_.now(), opt_.batch + static_cast<int>(skip));
+  std::size_t attempted = 0;
+  std::uint64_t unroutable = 0;
+  for (const auto& row : rows) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_ && thread_.joinable()) break;
+      if (in_flight_.count(row.idempotency_key())) continue;
+    }
+    auto it = channels_.find(row.channel);
+    if (it == channels_.end() || !it->second) {
+      ++unroutable;
+      continue;
+    }
+    if (attempted >= static_cast<std::size_t>(opt_.batch)) break;
+    deliver(row, *it->second);
+    ++attempted;
+  }
+  stats_.unroutable.store(unroutable);
+  return attempted;
+}
+
+void outbox_dispatcher::deliver(const outbox_row& row, channel& ch) {
+  const auto key = row.idempotency_key();
+  {
+    std::lock_guard lock(mutex_);
+    in_flight_.insert(key);
+  }
+  outbound_message m{key, row.channel, row.to, row.text, row.id};
+  delivery_status status;
+  try {
+    status = ch.deliver(m);
+  } catch (const std::exception& e) {
+    status = delivery_status{false, false, e.what()};
+  } catch (...) {
+    status = delivery_status{false, false, "unknown exception in channel " + row.channel};
+  }
+
+  delivery_result r;
+  r.outbox = row.n;
+  r.ok = status.ok;
+  r.attempts = row.attempts + 1;
+  if (status.ok) {
+    stats_.sent.fetch_add(1);
+  } else {
+    r.error = status.error.empty() ? "delivery failed" : status.error;
+    r.dead = status.permanent || r.attempts >= opt_.max_attempts;
+    if (r.dead) {
+      stats_.dead.fetch_add(1);
+    } else {
+      stats_.failed.fetch_add(1);
+      r.retry_at = retry_time(clock_.now(), r.attempts, opt_);
+    }
+  }
+
+  report_(row.id, r, [this, key](const engine_result& res) {
+    if (!res.error.empty()) stats_.report_errors.fetch_add(1);
+    {
+      std::lock_guard lock(mutex_);
+      in_flight_.erase(key);
+    }
+    // A failed report leaves the row queued: the next poll offers it again, and the
+    // channel's idempotency keeps the recipient from getting it twice.
+  });
+}
+
+}  // namespace reglament
