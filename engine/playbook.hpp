@@ -117,7 +117,9 @@ struct playbook {
   trigger on;
   std::vector<variable_decl> variables;
   std::map<std::string, message_template> templates;
+  std::map<std::string, source_pos> template_pos;  // where each template is written
   std::vector<step> steps;
+  source_pos pos;  // where `id:` is written
 
   // Identity of this content.
   std::string file;
