@@ -4,6 +4,7 @@
 // store. Lookups are thread-safe; reload() replaces the set atomically.
 #pragma once
 
+#include "engine/clock.hpp"
 #include "engine/diagnostic.hpp"
 #include "engine/playbook.hpp"
 
