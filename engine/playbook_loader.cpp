@@ -1,0 +1,664 @@
+#include "engine/playbook_loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <utility>
+
+namespace reglament {
+
+// SHA-256 (FIPS 180-4). Small enough to keep here rather than pull in a crypto library
+// for hashing playbook files.
+std::string sha256_hex(std::string_view bytes) {
+  static constexpr std::array<std::uint32_t, 64> k{
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+      0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+      0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+      0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+      0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+      0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+      0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+  std::array<std::uint32_t, 8> h{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  auto rotr = [](std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); };
+
+  std::string msg(bytes);
+  std::uint64_t bit_length = static_cast<std::uint64_t>(bytes.size()) * 8;
+  msg += static_cast<char>(0x80);
+  while (msg.size() % 64 != 56) msg += '\0';
+  for (int i = 7; i >= 0; --i) msg += static_cast<char>((bit_length >> (i * 8)) & 0xff);
+
+  for (std::size_t chunk = 0; chunk < msg.size(); chunk += 64) {
+    std::array<std::uint32_t, 64> w{};
+    for (int i = 0; i < 16; ++i)
+      for (int b = 0; b < 4; ++b)
+        w[i] = (w[i] << 8) | static_cast<unsigned char>(msg[chunk + i * 4 + b]);
+    for (int i = 16; i < 64; ++i) {
+      std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    auto v = h;
+    for (int i = 0; i < 64; ++i) {
+      std::uint32_t s1 = rotr(v[4], 6) ^ rotr(v[4], 11) ^ rotr(v[4], 25);
+      std::uint32_t ch = (v[4] & v[5]) ^ (~v[4] & v[6]);
+      std::uint32_t t1 = v[7] + s1 + ch + k[i] + w[i];
+      std::uint32_t s0 = rotr(v[0], 2) ^ rotr(v[0], 13) ^ rotr(v[0], 22);
+      std::uint32_t maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
+      std::uint32_t t2 = s0 + maj;
+      v = {t1 + t2, v[0], v[1], v[2], v[3] + t1, v[4], v[5], v[6]};
+    }
+    for (int i = 0; i < 8; ++i) h[i] += v[i];
+  }
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (std::uint32_t word : h)
+    for (int i = 28; i >= 0; i -= 4) out += hex[(word >> i) & 0xf];
+  return out;
+}
+
+namespace {
+
+constexpr std::array<std::string_view, 13> kind_keys{
+    "say", "task", "choice", "form", "check_tariff", "wait", "if",
+    "set", "assign", "notify", "escalate", "call", "end"};
+
+constexpr std::array<std::string_view, 3> common_keys{"id", "title", "instruction"};
+
+// Keys a step of each kind may carry besides the common ones.
+std::vector<std::string_view> kind_specific_keys(step_kind k) {
+  switch (k) {
+    case step_kind::say: return {"say", "next"};
+    case step_kind::task: return {"task", "next", "on_skip"};
+    case step_kind::choice: return {"choice", "options"};
+    case step_kind::form: return {"form", "fields", "next"};
+    case step_kind::check_tariff:
+      return {"check_tariff", "in_tariff", "over_quota", "not_included", "unknown"};
+    case step_kind::wait_client:
+      return {"wait", "if_yes", "if_no", "answers", "if_other", "if_reply", "timeout"};
+    case step_kind::wait_payment: return {"wait", "if_paid", "timeout"};
+    case step_kind::wait_time: return {"wait", "for", "go", "next"};
+    case step_kind::condition: return {"if", "then", "else"};
+    case step_kind::set: return {"set", "next"};
+    case step_kind::assign: return {"assign", "next"};
+    case step_kind::notify: return {"notify", "text", "next"};
+    case step_kind::escalate: return {"escalate", "decisions", "timeout"};
+    case step_kind::call: return {"call", "outcomes", "next"};
+    case step_kind::end: return {"end", "say"};
+  }
+  return {};
+}
+
+std::string join(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (auto s : items) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
+  return out;
+}
+
+bool is_ascii_id(std::string_view id) {
+  if (id.empty() || id[0] < 'a' || id[0] > 'z') return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+constexpr std::string_view id_rule = "латинские строчные буквы, цифры и _, первой — буква";
+
+class loader {
+ public:
+  loader(const std::string& file, diagnostics& out) : file_(file), out_(out) {}
+
+  void load(const YAML::Node& root, playbook& book) {
+    if (!root.IsMap()) {
+      error(root, {}, "ожидался словарь с ключами id, title, steps, ...");
+      return;
+    }
+    static const std::vector<std::string_view> top{"id", "title", "description", "trigger",
+                                                   "variables", "templates", "steps"};
+    for (const auto& [key, value, key_node] : entries(root, {})) {
+      if (std::find(top.begin(), top.end(), key) == top.end())
+        error(key_node, {}, "неизвестный ключ «" + key + "» (ожидался один из: " + join(top) + ")");
+    }
+    book.pos = pos_of(root["id"], root);
+    if (!root["id"]) {
+      error(root, {}, "у регламента нет id (ожидалось id: " + std::string(id_rule) + ")");
+    } else {
+      book.id = scalar(root["id"], {}, "id");
+      if (!book.id.empty() && !is_ascii_id(book.id))
+        error(root["id"], {}, "id «" + book.id + "»: ожидались " + std::string(id_rule));
+    }
+    book.title = root["title"] ? scalar(root["title"], {}, "title") : book.id;
+    if (book.title.empty()) book.title = book.id;
+    if (root["description"]) book.description = scalar(root["description"], {}, "description");
+    if (root["trigger"]) load_trigger(root["trigger"], book.on);
+    if (root["variables"]) load_variables(root["variables"], book);
+    if (root["templates"]) load_templates(root["templates"], book);
+    if (!root["steps"]) {
+      error(root, {}, "нет списка steps (ожидалось steps: с хотя бы одним шагом)");
+      return;
+    }
+    load_steps(root["steps"], book);
+  }
+
+ private:
+  struct entry {
+    std::string key;
+    YAML::Node value;
+    YAML::Node key_node;
+  };
+
+  source_pos pos_of(const YAML::Node& n, const YAML::Node& fallback = YAML::Node()) const {
+    YAML::Mark m = n.IsDefined() ? n.Mark() : YAML::Mark::null_mark();
+    if (m.is_null() && fallback.IsDefined()) m = fallback.Mark();
+    if (m.is_null()) return {file_, 0, 0};
+    return {file_, m.line + 1, m.column + 1};
+  }
+
+  void report(severity level, source_pos pos, const std::string& step, std::string message) {
+    out_.push_back({level, std::move(pos), step, std::move(message)});
+  }
+  void error(const YAML::Node& at, const std::string& step, std::string message) {
+    report(severity::error, pos_of(at), step, std::move(message));
+  }
+
+  // Map entries in document order; a repeated key is an error (yaml-cpp keeps either).
+  std::vector<entry> entries(const YAML::Node& map, const std::string& step) {
+    std::vector<entry> out;
+    std::set<std::string> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+      if (!seen.insert(key).second) error(it->first, step, "ключ «" + key + "» повторяется");
+      out.push_back({key, it->second, it->first});
+    }
+    return out;
+  }
+
+  std::string scalar(const YAML::Node& n, const std::string& step, std::string_view what) {
+    if (n.IsScalar()) return n.Scalar();
+    if (n.IsNull()) {
+      error(n, step, "«" + std::string(what) + "»: пустое значение (ожидался текст)");
+    } else {
+      error(n, step, "«" + std::string(what) + "»: ожидался текст, а не " +
+                         (n.IsMap() ? "словарь" : "список"));
+    }
+    return {};
+  }
+
+  bool boolean(const YAML::Node& n, std::string_view what) {
+    bool value = false;
+    if (n.IsScalar() && YAML::convert<bool>::decode(n, value)) return value;
+    error(n, {}, "«" + std::string(what) + "»: ожидалось true или false");
+    return false;
+  }
+
+  void load_trigger(const YAML::Node& n, trigger& on) {
+    on.pos = pos_of(n);
+    if (!n.IsMap()) {
+      error(n, {}, "trigger: ожидался словарь (message, schedule, manual, situation)");
+      return;
+    }
+    for (const auto& [key, value, key_node] : entries(n, {})) {
+      if (key == "message") {
+        if (value.IsSequence()) {
+          for (const auto& ch : value) on.channels.push_back(scalar(ch, {}, "trigger.message"));
+        } else {
+          on.channels.push_back(scalar(value, {}, "trigger.message"));
+        }
+      } else if (key == "schedule") {
+        on.schedule = scalar(value, {}, "trigger.schedule");
+      } else if (key == "manual") {
+        on.manual = boolean(value, "trigger.manual");
+      } else if (key == "situation") {
+        on.situation = boolean(value, "trigger.situation");
+      } else {
+        error(key_node, {}, "неизвестный ключ trigger «" + key +
+                                "» (ожидался один из: message, schedule, manual, situation)");
+      }
+    }
+  }
+
+  void load_variables(const YAML::Node& n, playbook& book) {
+    if (!n.IsMap()) {
+      error(n, {}, "variables: ожидался словарь ИМЯ: { title, type, default }");
+      return;
+    }
+    static const std::vector<std::string_view> types{"text", "number", "money", "date", "bool"};
+    for (const auto& [name, value, key_node] : entries(n, {})) {
+      variable_decl v;
+      v.name = name;
+      v.title = name;
+      v.type = "text";
+      v.pos = pos_of(key_node);
+      if (value.IsScalar()) {
+        v.title = value.Scalar();  // `name: Title` is a short form
+      } else if (value.IsMap()) {
+        for (const auto& [key, field, field_key] : entries(value, {})) {
+          if (key == "title") v.title = scalar(field, {}, "title");
+          else if (key == "type") v.type = scalar(field, {}, "type");
+          else if (key == "default") v.default_value = field.IsNull() ? "" : scalar(field, {}, "default");
+          else
+            error(field_key, {}, "переменная «" + name + "»: неизвестный ключ «" + key +
+                                     "» (ожидался один из: title, type, default)");
+        }
+        if (std::find(types.begin(), types.end(), v.type) == types.end())
+          error(value["type"], {}, "переменная «" + name + "»: неизвестный тип «" + v.type +
+                                       "» (ожидался один из: " + join(types) + ")");
+      } else if (!value.IsNull()) {
+        error(value, {}, "переменная «" + name + "»: ожидался словарь { title, type, default }");
+      }
+      book.variables.push_back(std::move(v));
+    }
+  }
+
+  void load_templates(const YAML::Node& n, playbook& book) {
+    if (!n.IsMap()) {
+      error(n, {}, "templates: ожидался словарь ИМЯ: \"текст\"");
+      return;
+    }
+    for (const auto& [name, value, key_node] : entries(n, {})) {
+      book.template_pos[name] = pos_of(value, key_node);
+      std::string text = scalar(value, {}, "templates." + name);
+      std::string err;
+      if (auto t = message_template::parse(text, &err)) book.templates[name] = std::move(*t);
+      else error(value, {}, "шаблон «" + name + "»: " + err);
+    }
+  }
+
+  // say: TEXT, or say: {template: NAME}.
+  void load_message(const YAML::Node& n, step& s, std::string_view key) {
+    if (n.IsMap()) {
+      for (const auto& [k, value, key_node] : entries(n, s.id)) {
+        if (k == "template") s.template_ref = scalar(value, s.id, "template");
+        else error(key_node, s.id, "«" + std::string(key) + "»: неизвестный ключ «" + k +
+                                       "» (ожидался текст или { template: ИМЯ })");
+      }
+      if (s.template_ref.empty())
+        error(n, s.id, "«" + std::string(key) + "»: ожидался текст или { template: ИМЯ }");
+      return;
+    }
+    std::string text = scalar(n, s.id, key);
+    std::string err;
+    if (auto t = message_template::parse(text, &err)) s.text = std::move(*t);
+    else error(n, s.id, "«" + std::string(key) + "»: " + err);
+  }
+
+  std::optional<duration> load_duration(const YAML::Node& n, const std::string& step,
+                                        std::string_view key) {
+    std::string text = scalar(n, step, key);
+    if (text.empty()) return std::nullopt;
+    std::string err;
+    auto d = parse_duration(text, &err);
+    if (!d) error(n, step, "«" + std::string(key) + ": " + text + "»: " + err);
+    return d;
+  }
+
+  std::string target_of(const YAML::Node& n, const std::string& step, std::string_view key) {
+    std::string target = scalar(n, step, key);
+    if (target.rfind("end:", 0) == 0 && target.size() == 4)
+      error(n, step, "«" + std::string(key) + ": end:» без итога (ожидалось, например, end:done)");
+    return target;
+  }
+
+  // The exit gets `target` from `n`, or the following step's id when `n` is absent.
+  void add_exit(step& s, std::string key, std::string label, const YAML::Node& n,
+                std::string_view yaml_key) {
+    step_exit e;
+    e.key = std::move(key);
+    e.label = label.empty() ? e.key : std::move(label);
+    if (n.IsDefined()) {
+      e.target = target_of(n, s.id, yaml_key);
+      e.pos = pos_of(n);
+    } else {
+      e.pos = s.pos;
+      defaulted_.push_back({current_index_, s.exits.size()});
+    }
+    s.exits.push_back(std::move(e));
+  }
+
+  void add_timeout(step& s, const YAML::Node& n) {
+    if (!n.IsMap()) {
+      error(n, s.id, "timeout: ожидалось { after: СРОК, go: ШАГ }");
+      return;
+    }
+    for (const auto& [key, value, key_node] : entries(n, s.id))
+      if (key != "after" && key != "go")
+        error(key_node, s.id, "timeout: неизвестный ключ «" + key + "» (ожидались after и go)");
+    if (!n["after"]) error(n, s.id, "timeout: нет after: СРОК (например, after: 2 рабочих дня)");
+    else s.timeout = load_duration(n["after"], s.id, "after");
+    if (!n["go"]) {
+      error(n, s.id, "timeout: нет go: ШАГ (куда идти, когда срок вышел)");
+      return;
+    }
+    std::string label = s.timeout ? "Через " + s.timeout->text : "По истечении срока";
+    add_exit(s, "timeout", label, n["go"], "go");
+  }
+
+  void add_map_exits(step& s, const YAML::Node& n, std::string_view what) {
+    if (n.IsNull()) return;  // reported by the validator as "no options"
+    if (!n.IsMap()) {
+      error(n, s.id, "«" + std::string(what) + "»: ожидался словарь НАДПИСЬ: ШАГ");
+      return;
+    }
+    for (const auto& [label, value, key_node] : entries(n, s.id))
+      add_exit(s, label, label, value, label);
+  }
+
+  // Exactly one of two spellings (if_other / if_reply, go / next).
+  YAML::Node either(const YAML::Node& step_node, const std::string& id, const char* a,
+                    const char* b) {
+    if (step_node[a] && step_node[b])
+      error(step_node[b], id, std::string("«") + a + "» и «" + b + "» означают одно и то же: оставьте одно");
+    return step_node[a] ? step_node[a] : step_node[b];
+  }
+
+  std::optional<step_kind> kind_of(const YAML::Node& n, step& s) {
+    std::vector<std::string> found;
+    for (auto key : kind_keys)
+      if (n[std::string(key)]) found.emplace_back(key);
+    // `end` may carry a farewell `say`; anywhere else say is its own step.
+    if (found.size() == 2 && n["end"] && n["say"]) found = {"end"};
+    if (found.empty()) {
+      std::string unknown;
+      for (const auto& e : entries(n, s.id))
+        if (std::find(common_keys.begin(), common_keys.end(), e.key) == common_keys.end()) {
+          unknown = e.key;
+          break;
+        }
+      std::string all = join({kind_keys.begin(), kind_keys.end()});
+      error(n, s.id, unknown.empty() ? "у шага нет вида (ожидался один из ключей: " + all + ")"
+                                     : "неизвестный вид шага «" + unknown + "» (ожидался один из: " + all + ")");
+      return std::nullopt;
+    }
+    if (found.size() > 1) {
+      bool with_say = std::find(found.begin(), found.end(), "say") != found.end();
+      std::string other = found[0] == "say" ? found[1] : found[0];
+      error(n[with_say ? "say" : found[1]], s.id,
+            with_say ? "«say:» нельзя совмещать с «" + other +
+                           ":» — вынесите сообщение в отдельный шаг (say: вместе с другим видом "
+                           "допускается только у end:)"
+                     : "у шага два вида: «" + found[0] + "» и «" + found[1] +
+                           "» (в одном шаге — один вид)");
+      if (!with_say) return std::nullopt;
+      found = {other};
+    }
+    const std::string& key = found[0];
+    if (key == "wait") {
+      std::string what = scalar(n["wait"], s.id, "wait");
+      if (what == "client") return step_kind::wait_client;
+      if (what == "payment") return step_kind::wait_payment;
+      if (what == "time") return step_kind::wait_time;
+      error(n["wait"], s.id, "wait: «" + what + "» (ожидалось client, payment или time)");
+      return std::nullopt;
+    }
+    static const std::map<std::string, step_kind, std::less<>> by_key{
+        {"say", step_kind::say},       {"task", step_kind::task},
+        {"choice", step_kind::choice}, {"form", step_kind::form},
+        {"check_tariff", step_kind::check_tariff},
+        {"if", step_kind::condition},  {"set", step_kind::set},
+        {"assign", step_kind::assign}, {"notify", step_kind::notify},
+        {"escalate", step_kind::escalate}, {"call", step_kind::call},
+        {"end", step_kind::end}};
+    return by_key.at(key);
+  }
+
+  void check_keys(const YAML::Node& n, step& s) {
+    auto allowed = kind_specific_keys(s.kind);
+    for (const auto& [key, value, key_node] : entries(n, s.id)) {
+      if (std::find(common_keys.begin(), common_keys.end(), key) != common_keys.end()) continue;
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      if (key == "say" && s.kind != step_kind::say && s.kind != step_kind::end) continue;  // reported
+      std::vector<std::string_view> all(common_keys.begin(), common_keys.end());
+      all.insert(all.end(), allowed.begin(), allowed.end());
+      error(key_node, s.id, "неизвестный ключ «" + key + "» в шаге " + to_string(s.kind) +
+                                " (допустимы: " + join(all) + ")");
+    }
+  }
+
+  void load_answers(const YAML::Node& n, step& s) {
+    if (!n.IsSequence()) {
+      error(n, s.id, "answers: ожидался список { says: [фразы], go: ШАГ }");
+      return;
+    }
+    for (const auto& item : n) {
+      client_answer a;
+      a.exit_key = "answer" + std::to_string(s.answers.size() + 1);
+      if (!item.IsMap() || !item["says"] || !item["go"]) {
+        error(item, s.id, "answers: ожидалось { says: [фразы], go: ШАГ }");
+        continue;
+      }
+      for (const auto& [key, value, key_node] : entries(item, s.id))
+        if (key != "says" && key != "go")
+          error(key_node, s.id, "answers: неизвестный ключ «" + key + "» (ожидались says и go)");
+      const YAML::Node says = item["says"];
+      if (says.IsSequence()) {
+        for (const auto& p : says) a.phrases.push_back(scalar(p, s.id, "says"));
+      } else {
+        a.phrases.push_back(scalar(says, s.id, "says"));
+      }
+      std::string label = a.phrases.empty() ? a.exit_key : "«" + a.phrases.front() + "»";
+      add_exit(s, a.exit_key, label, item["go"], "go");
+      s.answers.push_back(std::move(a));
+    }
+  }
+
+  void load_body(const YAML::Node& n, step& s) {
+    static const YAML::Node absent;
+    auto next = [&](std::string label = "Далее") { add_exit(s, "next", label, n["next"] ? n["next"] : absent, "next"); };
+    switch (s.kind) {
+      case step_kind::say:
+        load_message(n["say"], s, "say");
+        next();
+        break;
+      case step_kind::task:
+        s.prompt = scalar(n["task"], s.id, "task");
+        next();
+        // Skipping goes where `next` goes unless the step says otherwise.
+        if (n["on_skip"]) add_exit(s, "skip", "Пропустить", n["on_skip"], "on_skip");
+        else if (n["next"]) add_exit(s, "skip", "Пропустить", n["next"], "next");
+        else add_exit(s, "skip", "Пропустить", absent, "next");
+        break;
+      case step_kind::choice:
+        s.prompt = scalar(n["choice"], s.id, "choice");
+        if (n["options"]) add_map_exits(s, n["options"], "options");
+        break;
+      case step_kind::form: load_form(n, s); next(); break;
+      case step_kind::check_tariff: {
+        s.prompt = scalar(n["check_tariff"], s.id, "check_tariff");
+        static const std::array<std::pair<const char*, const char*>, 4> outcomes{{
+            {"in_tariff", "Входит в тариф"}, {"over_quota", "Сверх лимита"},
+            {"not_included", "Не входит в тариф"}, {"unknown", "Услуга не определена"}}};
+        for (auto [key, label] : outcomes)
+          if (n[key]) add_exit(s, key, label, n[key], key);
+        break;
+      }
+      case step_kind::wait_client:
+        if (n["if_yes"]) add_exit(s, "yes", "Да", n["if_yes"], "if_yes");
+        if (n["if_no"]) add_exit(s, "no", "Нет", n["if_no"], "if_no");
+        if (n["answers"]) load_answers(n["answers"], s);
+        // A reply nobody foresaw continues below unless if_other/if_reply says where.
+        add_exit(s, "other", "Другой ответ", either(n, s.id, "if_other", "if_reply"), "if_other");
+        if (n["timeout"]) add_timeout(s, n["timeout"]);
+        break;
+      case step_kind::wait_payment:
+        add_exit(s, "paid", "Оплачено", n["if_paid"] ? n["if_paid"] : absent, "if_paid");
+        if (n["timeout"]) add_timeout(s, n["timeout"]);
+        break;
+      case step_kind::wait_time: {
+        if (n["for"]) s.pause = load_duration(n["for"], s.id, "for");
+        std::string label = s.pause ? "Через " + s.pause->text : "Далее";
+        add_exit(s, "next", label, either(n, s.id, "go", "next"), "go");
+        break;
+      }
+      case step_kind::condition: {
+        std::string text = scalar(n["if"], s.id, "if");
+        std::string err;
+        if (!text.empty()) {
+          s.condition = expression::parse(text, &err);
+          if (!s.condition) error(n["if"], s.id, "условие «" + text + "»: " + err);
+        }
+        if (n["then"]) add_exit(s, "then", "Да", n["then"], "then");
+        if (n["else"]) add_exit(s, "else", "Нет", n["else"], "else");
+        break;
+      }
+      case step_kind::set: load_set(n["set"], s); next(); break;
+      case step_kind::assign:
+        s.who = scalar(n["assign"], s.id, "assign");
+        next();
+        break;
+      case step_kind::notify:
+        s.who = scalar(n["notify"], s.id, "notify");
+        if (n["text"]) load_message(n["text"], s, "text");
+        else error(n, s.id, "notify: нет text: (ожидался текст сообщения сотруднику)");
+        next();
+        break;
+      case step_kind::escalate:
+        s.prompt = scalar(n["escalate"], s.id, "escalate");
+        if (n["decisions"]) add_map_exits(s, n["decisions"], "decisions");
+        if (n["timeout"]) add_timeout(s, n["timeout"]);
+        break;
+      case step_kind::call:
+        s.callee = scalar(n["call"], s.id, "call");
+        next();
+        if (n["outcomes"]) add_map_exits(s, n["outcomes"], "outcomes");
+        break;
+      case step_kind::end:
+        s.outcome = scalar(n["end"], s.id, "end");
+        if (n["say"]) load_message(n["say"], s, "say");
+        break;
+    }
+  }
+
+  // form: TITLE + fields: {VAR: LABEL}, or form: {VAR: LABEL} for short.
+  void load_form(const YAML::Node& n, step& s) {
+    YAML::Node fields = n["fields"];
+    if (n["form"].IsMap()) {
+      if (fields) error(fields, s.id, "поля заданы дважды: в form: и в fields: (оставьте одно)");
+      fields = n["form"];
+    } else {
+      s.prompt = scalar(n["form"], s.id, "form");
+    }
+    if (!fields || !fields.IsMap() || fields.size() == 0) {
+      error(fields ? fields : n, s.id, "у формы нет полей (ожидалось fields: { ПЕРЕМЕННАЯ: Надпись })");
+      return;
+    }
+    for (const auto& [var, label, key_node] : entries(fields, s.id))
+      s.fields.push_back({var, label.IsScalar() ? label.Scalar() : var, pos_of(key_node)});
+  }
+
+  void load_set(const YAML::Node& n, step& s) {
+    if (!n.IsMap() || n.size() == 0) {
+      error(n, s.id, "set: ожидался словарь ПЕРЕМЕННАЯ: ВЫРАЖЕНИЕ");
+      return;
+    }
+    for (const auto& [var, value, key_node] : entries(n, s.id)) {
+      std::string text = scalar(value, s.id, var);
+      std::string err;
+      auto e = expression::parse(text, &err);
+      if (!e) {
+        error(value, s.id, "«" + var + ": " + text + "»: " + err);
+        continue;
+      }
+      s.assignments.push_back({var, std::move(*e), pos_of(key_node)});
+    }
+  }
+
+  void load_steps(const YAML::Node& n, playbook& book) {
+    if (!n.IsSequence()) {
+      error(n, {}, "steps: ожидался список шагов (каждый начинается с «- id: ...»)");
+      return;
+    }
+    for (const auto& node : n) {
+      current_index_ = book.steps.size();
+      step s;
+      s.pos = pos_of(node);
+      if (!node.IsMap()) {
+        error(node, {}, "шаг должен быть словарём (id: ..., и один вид шага)");
+        continue;
+      }
+      if (node["id"]) {
+        s.id = scalar(node["id"], {}, "id");
+        if (!s.id.empty() && !is_ascii_id(s.id))
+          error(node["id"], s.id, "id шага «" + s.id + "»: ожидались " + std::string(id_rule));
+      } else {
+        s.id = "step" + std::to_string(current_index_ + 1);
+        error(node, {}, "у шага №" + std::to_string(current_index_ + 1) +
+                            " нет id (ожидалось id: " + std::string(id_rule) + ")");
+      }
+      s.title = node["title"] ? scalar(node["title"], s.id, "title") : s.id;
+      if (node["instruction"]) s.instruction = scalar(node["instruction"], s.id, "instruction");
+      auto kind = kind_of(node, s);
+      if (!kind) {
+        // Keep the flow going past a broken step so later checks stay meaningful.
+        s.kind = step_kind::say;
+        add_exit(s, "next", "Далее", YAML::Node(), "next");
+        book.steps.push_back(std::move(s));
+        continue;
+      }
+      s.kind = *kind;
+      check_keys(node, s);
+      load_body(node, s);
+      book.steps.push_back(std::move(s));
+    }
+    for (auto [step_index, exit_index] : defaulted_)
+      if (step_index + 1 < book.steps.size())
+        book.steps[step_index].exits[exit_index].target = book.steps[step_index + 1].id;
+  }
+
+  std::string file_;
+  diagnostics& out_;
+  std::size_t current_index_ = 0;
+  std::vector<std::pair<std::size_t, std::size_t>> defaulted_;
+};
+
+}  // namespace
+
+load_result load_playbook_text(std::string_view yaml, const std::string& file_name) {
+  load_result result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    source_pos pos{file_name, e.mark.is_null() ? 0 : e.mark.line + 1,
+                   e.mark.is_null() ? 0 : e.mark.column + 1};
+    result.problems.push_back({severity::error, pos, {}, "ошибка YAML: " + e.msg});
+    return result;
+  }
+  playbook book;
+  book.file = file_name;
+  book.source = std::string(yaml);
+  book.sha256 = sha256_hex(yaml);
+  try {
+    loader(file_name, result.problems).load(root, book);
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp throws on some malformed shapes the checks above do not foresee.
+    source_pos pos{file_name, e.mark.is_null() ? 0 : e.mark.line + 1,
+                   e.mark.is_null() ? 0 : e.mark.column + 1};
+    result.problems.push_back({severity::error, pos, {}, "ошибка YAML: " + e.msg});
+  }
+  result.book = std::move(book);
+  return result;
+}
+
+load_result load_playbook_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    load_result result;
+    result.problems.push_back({severity::error, {path, 0, 0}, {}, "не удалось открыть файл"});
+    return result;
+  }
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return load_playbook_text(bytes.str(), path);
+}
+
+}  // namespace reglament
