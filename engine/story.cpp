@@ -132,8 +132,14 @@ class player {
     inbound_message m{channel, fmt::format("story-{}", ++inbound_no_), sender, "", text};
     auto r = in_txn([&] { return engine_->inbound(m); });
     if (!r.error.empty()) return fail(n, "the message was not accepted: " + r.error);
-    if (case_ == 0) case_ = r.id;
-    if (r.id != case_) fail(n, fmt::format("the message went to case {}, not to the story's case {}", r.id, case_));
+    // A message after the story's case closed opens the next case: the story follows it.
+    if (case_ != 0 && r.id != case_) {
+      auto previous = store_.load_case(case_);
+      if (!previous || !previous->closed())
+        return fail(n, fmt::format("the message went to case {}, not to the story's open case {}", r.id, case_));
+      read_.clear();
+    }
+    case_ = r.id;
   }
 
   void staff_acts(const YAML::Node& n, const std::string& who, const YAML::Node& v) {
