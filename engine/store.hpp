@@ -63,6 +63,7 @@ struct case_filter {
   std::string assignee;      // empty: any
   int limit = 100;
   case_id after = 0;         // paging: ids greater than this
+  case_id before = 0;        // paging newest first: ids less than this (0: no bound)
 };
 
 struct replay_report {
