@@ -105,6 +105,13 @@ std::string join(const std::vector<std::string_view>& items) {
   return out;
 }
 
+// A node that is not there (what yaml-cpp returns for a missing key), unlike YAML::Node()
+// which is a present null.
+YAML::Node absent() {
+  static const YAML::Node empty(YAML::NodeType::Map);
+  return empty["absent"];
+}
+
 bool is_ascii_id(std::string_view id) {
   if (id.empty() || id[0] < 'a' || id[0] > 'z') return false;
   for (char c : id)
@@ -452,8 +459,7 @@ class loader {
   }
 
   void load_body(const YAML::Node& n, step& s) {
-    static const YAML::Node absent;
-    auto next = [&](std::string label = "Далее") { add_exit(s, "next", label, n["next"] ? n["next"] : absent, "next"); };
+    auto next = [&](std::string label = "Далее") { add_exit(s, "next", label, n["next"], "next"); };
     switch (s.kind) {
       case step_kind::say:
         load_message(n["say"], s, "say");
@@ -465,7 +471,7 @@ class loader {
         // Skipping goes where `next` goes unless the step says otherwise.
         if (n["on_skip"]) add_exit(s, "skip", "Пропустить", n["on_skip"], "on_skip");
         else if (n["next"]) add_exit(s, "skip", "Пропустить", n["next"], "next");
-        else add_exit(s, "skip", "Пропустить", absent, "next");
+        else add_exit(s, "skip", "Пропустить", absent(), "next");
         break;
       case step_kind::choice:
         s.prompt = scalar(n["choice"], s.id, "choice");
@@ -490,7 +496,7 @@ class loader {
         if (n["timeout"]) add_timeout(s, n["timeout"]);
         break;
       case step_kind::wait_payment:
-        add_exit(s, "paid", "Оплачено", n["if_paid"] ? n["if_paid"] : absent, "if_paid");
+        add_exit(s, "paid", "Оплачено", n["if_paid"], "if_paid");
         if (n["timeout"]) add_timeout(s, n["timeout"]);
         break;
       case step_kind::wait_time: {
@@ -600,7 +606,7 @@ class loader {
       if (!kind) {
         // Keep the flow going past a broken step so later checks stay meaningful.
         s.kind = step_kind::say;
-        add_exit(s, "next", "Далее", YAML::Node(), "next");
+        add_exit(s, "next", "Далее", absent(), "next");
         book.steps.push_back(std::move(s));
         continue;
       }

@@ -2,6 +2,8 @@
 
 #include "engine/playbook_loader.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <functional>
@@ -52,6 +54,18 @@ std::string builtin_names() {
   return "приветствие/greeting, обращение/address, клиент/client, менеджер/manager, "
          "номер/case_no, услуга/service, стоимость/price, срок/deadline, "
          "остаток/quota_left, лимит/quota_limit, client_text, tariff, invoice_no, amount";
+}
+
+// A folder may also hold other YAML (the firm's clients and tariffs): only files with
+// `id:` or `steps:` at the top are playbooks. A file that does not parse counts, so its
+// syntax error is reported.
+bool looks_like_playbook(const std::string& path) {
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    return root.IsMap() && (root["id"] || root["steps"]);
+  } catch (const YAML::Exception&) {
+    return true;
+  }
 }
 
 class checker {
@@ -358,7 +372,8 @@ path_validation validate_path(const std::string& path) {
       auto ends = [&](std::string_view suffix) {
         return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
       };
-      if (it->is_regular_file() && (ends(".yaml") || ends(".yml")) && !ends(".story.yaml") && !ends(".story.yml"))
+      if (it->is_regular_file() && (ends(".yaml") || ends(".yml")) && !ends(".story.yaml") &&
+          !ends(".story.yml") && looks_like_playbook(it->path().string()))
         files.push_back(it->path().string());
     }
     std::sort(files.begin(), files.end());

@@ -1,0 +1,13 @@
+// Subcommands of the `reglament` tool. Each add_*_command registers one subcommand with
+// its options, --help text and callback on `app`; main.cpp calls them in order. A
+// callback reports failure by throwing CLI::RuntimeError(exit_code).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace reglament::cli {
+
+void add_validate_command(CLI::App& app);  // reglament validate PATH
+void add_graph_command(CLI::App& app);     // reglament graph PLAYBOOK --format dot|mermaid
+
+}  // namespace reglament::cli

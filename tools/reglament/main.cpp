@@ -1,0 +1,11 @@
+// reglament: validate, draw, rehearse and test playbooks from the command line.
+#include "tools/reglament/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"reglament — регламенты клиентского менеджера: проверка, схемы, репетиции"};
+  app.require_subcommand(1);
+  reglament::cli::add_validate_command(app);
+  reglament::cli::add_graph_command(app);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}
