@@ -1,0 +1,95 @@
+#include "adapters/http/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+namespace reglament::http {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+
+http_session::http_session(net::ip::tcp::socket&& socket, api& routes, const session_options& opt)
+    : stream_(std::move(socket)), routes_(routes), opt_(opt) {}
+
+void http_session::run() {
+  // The socket was accepted on its own strand; start there.
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->body_limit(opt_.body_limit);
+  stream_.expires_after(opt_.read_timeout);
+  beast_http::async_read(stream_, buffer_, *parser_,
+                         beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == beast_http::error::end_of_stream) return do_close();
+  if (ec == beast_http::error::body_limit) {
+    // Answer before closing: the rest of the body is never read.
+    started_ = std::chrono::steady_clock::now();
+    const auto& h = parser_->get();
+    method_ = std::string(h.method_string());
+    path_ = std::string(h.target());
+    auto res = json_error(h.version(), false, beast_http::status::payload_too_large, "too_large",
+                          "request body exceeds " + std::to_string(opt_.body_limit) + " bytes");
+    return on_reply(reply{std::move(res), 0});
+  }
+  if (ec == beast::error::timeout) return do_close();
+  if (ec) return fail(ec, "read");
+
+  started_ = std::chrono::steady_clock::now();
+  auto req = parser_->release();
+  method_ = std::string(req.method_string());
+  path_ = std::string(req.target());
+  stream_.expires_never();  // a write may wait for the group commit; no read is pending
+  routes_.handle(std::move(req), [self = shared_from_this()](reply r) {
+    // May run on the writer's thread: come back to this connection's strand.
+    net::post(self->stream_.get_executor(),
+              [self, r = std::move(r)]() mutable { self->on_reply(std::move(r)); });
+  });
+}
+
+void http_session::on_reply(reply r) {
+  if (opt_.on_request) {
+    request_log log;
+    log.method = method_;
+    log.path = path_;
+    log.status = static_cast<int>(r.res.result_int());
+    log.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+    log.id = r.id;
+    opt_.on_request(log);
+  }
+  do_write(std::move(r.res));
+}
+
+void http_session::do_write(response res) {
+  res_ = std::make_shared<response>(std::move(res));
+  const bool close = res_->need_eof();
+  stream_.expires_after(opt_.write_timeout);
+  beast_http::async_write(stream_, *res_,
+                          beast::bind_front_handler(&http_session::on_write, shared_from_this(), close));
+}
+
+void http_session::on_write(bool close, beast::error_code ec, std::size_t) {
+  if (ec) return fail(ec, "write");
+  res_.reset();
+  if (close) return do_close();
+  do_read();
+}
+
+void http_session::do_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+}
+
+void http_session::fail(beast::error_code ec, const char* what) {
+  // operation_aborted: the server is stopping; a reset peer is routine. Neither is news.
+  if (ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+      ec == beast::error::timeout)
+    return;
+  (void)what;
+}
+
+}  // namespace reglament::http

@@ -1,0 +1,508 @@
+#include "adapters/http/router/api.hpp"
+
+#include "engine/case_state.hpp"
+#include "engine/text.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+
+namespace reglament::http {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* json_type = "application/json; charset=utf-8";
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec == std::errc() && p == s.data() + i + 3) {
+        out += static_cast<char>(v);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i] == '+' ? ' ' : s[i];
+  }
+  return out;
+}
+
+std::map<std::string, std::string> parse_query(std::string_view q) {
+  std::map<std::string, std::string> out;
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto part = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    out[percent_decode(part.substr(0, eq))] =
+        eq == std::string_view::npos ? std::string{} : percent_decode(part.substr(eq + 1));
+  }
+  return out;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+const char* code_for(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 409: return "conflict";
+    case 413: return "too_large";
+    case 422: return "unprocessable";
+    case 503: return "unavailable";
+    default: return status >= 500 ? "internal" : "error";
+  }
+}
+
+// A request body that failed validation: the status, a code and the field at fault.
+struct invalid {
+  int status;
+  std::string code, message, field;
+};
+
+json parse_body(const std::string& body) {
+  json j;
+  try {
+    j = json::parse(body);
+  } catch (const json::parse_error& e) {
+    throw invalid{400, "bad_json", fmt::format("request body is not valid JSON: {}", e.what()), {}};
+  }
+  if (!j.is_object()) throw invalid{400, "bad_json", "request body must be a JSON object", {}};
+  return j;
+}
+
+void only_fields(const json& j, const std::set<std::string>& allowed) {
+  for (const auto& [k, v] : j.items())
+    if (!allowed.count(k))
+      throw invalid{400, "unknown_field", fmt::format("unknown field '{}'", k), k};
+}
+
+std::optional<std::string> string_field(const json& j, const std::string& name, bool required) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) {
+    if (required) throw invalid{400, "missing_field", fmt::format("field '{}' is required", name), name};
+    return std::nullopt;
+  }
+  if (!it->is_string())
+    throw invalid{400, "wrong_type", fmt::format("field '{}' must be a string", name), name};
+  auto v = it->get<std::string>();
+  if (required && v.empty())
+    throw invalid{400, "missing_field", fmt::format("field '{}' must not be empty", name), name};
+  return v;
+}
+
+json fact_json(std::int64_t seq, const fact& f) {
+  return {{"seq", seq}, {"at", to_iso8601(f.at)}, {"kind", to_string(f.kind)},
+          {"step", f.step}, {"data", f.data}};
+}
+
+json case_row_json(const case_row& r) {
+  return {{"id", r.id},           {"playbook", r.playbook},   {"version", r.version},
+          {"status", r.status},   {"step", r.step},           {"channel", r.channel},
+          {"sender", r.sender},   {"client", r.client_id},    {"assignee", r.assignee},
+          {"outcome", r.outcome}, {"opened_at", to_iso8601(r.opened_at)},
+          {"updated_at", to_iso8601(r.updated_at)}};
+}
+
+json outbox_json(const outbox_row& r) {
+  return {{"case", r.id},
+          {"n", r.n},
+          {"key", r.idempotency_key()},
+          {"channel", r.channel},
+          {"to", r.to},
+          {"text", r.text},
+          {"state", r.state},
+          {"attempts", r.attempts},
+          {"last_error", r.last_error},
+          {"created_at", to_iso8601(r.created_at)},
+          {"next_attempt_at", to_iso8601(r.next_attempt_at)}};
+}
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace
+
+response json_error(unsigned version, bool keep_alive, beast_http::status status,
+                    const std::string& code, const std::string& message, const std::string& field) {
+  json err = {{"code", code}, {"message", message}};
+  if (!field.empty()) err["field"] = field;
+  response res{status, version};
+  res.set(beast_http::field::content_type, json_type);
+  res.keep_alive(keep_alive);
+  res.body() = dump(json{{"error", err}});
+  res.prepare_payload();
+  return res;
+}
+
+struct api::context {
+  unsigned version = 11;
+  bool keep_alive = true;
+  beast_http::verb method{};
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::string body;
+  std::function<void(reply)> respond;
+  case_id id = 0;
+  bool answered = false;
+
+  void send(int status, const json& body) {
+    response res{static_cast<beast_http::status>(status), version};
+    res.set(beast_http::field::content_type, json_type);
+    res.keep_alive(keep_alive);
+    res.body() = dump(body);
+    res.prepare_payload();
+    finish(std::move(res));
+  }
+  void fail(int status, const std::string& code, const std::string& message,
+            const std::string& field = {}) {
+    finish(json_error(version, keep_alive, static_cast<beast_http::status>(status), code, message, field));
+  }
+  void finish(response res) {
+    if (answered) return;
+    answered = true;
+    respond(reply{std::move(res), id});
+  }
+};
+
+api::api(writer& w, read_pool& reads, playbook_library& books, const client_directory* clients,
+         metric_registry& metrics, api_options opt)
+    : writer_(w),
+      reads_(reads),
+      books_(books),
+      clients_(clients),
+      metrics_(metrics),
+      opt_(std::move(opt)),
+      step_seconds_(metrics.get_histogram(
+          "reglament_step_seconds", "Time the engine spent on one event, in seconds",
+          {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1})) {}
+
+void api::handle(request&& req, std::function<void(reply)> respond) {
+  auto c = std::make_shared<context>();
+  c->version = req.version();
+  c->keep_alive = req.keep_alive();
+  c->method = req.method();
+  std::string_view target(req.target().data(), req.target().size());
+  auto q = target.find('?');
+  c->path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) c->query = parse_query(target.substr(q + 1));
+  c->body = std::move(req.body());
+  c->respond = std::move(respond);
+
+  using beast_http::verb;
+  const auto& p = c->path;
+  try {
+    if (p == "/healthz") {
+      if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+      return healthz(c);
+    }
+    if (p == "/metrics") {
+      if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+      return metrics_text(c);
+    }
+    if (p == "/api/v1/inbound") {
+      if (c->method != verb::post) return c->fail(405, "method_not_allowed", "use POST");
+      return inbound(c);
+    }
+    if (p == "/api/v1/cases" || p == "/api/v1/cases/") {
+      if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+      return list_cases(c);
+    }
+    if (p == "/api/v1/outbox") {
+      if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+      return list_outbox(c);
+    }
+    constexpr std::string_view cases_prefix = "/api/v1/cases/";
+    if (p.rfind(cases_prefix, 0) == 0) {
+      std::string_view rest = std::string_view(p).substr(cases_prefix.size());
+      auto slash = rest.find('/');
+      auto id = parse_int(rest.substr(0, slash));
+      if (!id || *id <= 0) return c->fail(404, "not_found", fmt::format("no case '{}'", rest.substr(0, slash)));
+      c->id = *id;
+      if (slash == std::string_view::npos) {
+        if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+        return get_case(c, *id);
+      }
+      if (rest.substr(slash) == "/actions") {
+        if (c->method != verb::post) return c->fail(405, "method_not_allowed", "use POST");
+        return act(c, *id);
+      }
+    }
+    c->fail(404, "not_found", fmt::format("no such endpoint: {}", p));
+  } catch (const invalid& e) {
+    c->fail(e.status, e.code, e.message, e.field);
+  } catch (const std::exception& e) {
+    c->fail(500, "internal", e.what());
+  }
+  // Async paths keep `c` alive through their callbacks.
+}
+
+void api::healthz(const std::shared_ptr<context>& c) {
+  try {
+    auto st = reads_.acquire();
+    st->count_cases_by_status(to_string(case_status::running));
+  } catch (const std::exception& e) {
+    return c->fail(503, "unavailable", fmt::format("store cannot be read: {}", e.what()));
+  }
+  c->send(200, {{"status", "ok"}});
+}
+
+void api::metrics_text(const std::shared_ptr<context>& c) {
+  {
+    auto st = reads_.acquire();
+    for (auto s : {case_status::running, case_status::waiting_manager, case_status::waiting_client,
+                   case_status::waiting_payment, case_status::waiting_director,
+                   case_status::waiting_timer, case_status::closed}) {
+      metrics_.get_gauge("reglament_cases", "Cases by lifecycle status", {{"status", to_string(s)}})
+          .set(static_cast<double>(st->count_cases_by_status(to_string(s))));
+    }
+    metrics_.get_gauge("reglament_outbox_backlog", "Outbound messages queued and not yet delivered")
+        .set(static_cast<double>(st->outbox("queued", 1000000).size()));
+    metrics_.get_gauge("reglament_timers_pending", "Timers set and not yet fired")
+        .set(static_cast<double>(st->due_timers(from_millis(std::int64_t{1} << 52), 1000000).size()));
+  }
+  const auto& ws = writer_.stats();
+  auto& batches = metrics_.get_histogram("reglament_commit_batch_size",
+                                         "Events per group commit", {1, 4, 16, 64, 256, 1024, 4096});
+  for (std::size_t i = 0; i < 8; ++i)
+    batches.set_bucket_count(i, ws.batch_size_buckets[i].load(), static_cast<double>(ws.items.load()));
+  metrics_.get_gauge("reglament_writer_queue_depth", "Events waiting for the writer")
+      .set(static_cast<double>(writer_.queue_depth()));
+  metrics_.get_gauge("reglament_writer_failed_commits", "Group commits that failed since start")
+      .set(static_cast<double>(ws.failed_commits.load()));
+  metrics_.get_gauge("reglament_timers_fired", "Timers fired since start")
+      .set(static_cast<double>(ws.timers_fired.load()));
+  if (opt_.on_scrape) opt_.on_scrape(metrics_);
+
+  response res{beast_http::status::ok, c->version};
+  res.set(beast_http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  res.keep_alive(c->keep_alive);
+  res.body() = metrics_.render();
+  res.prepare_payload();
+  c->finish(std::move(res));
+}
+
+void api::submit(const ctx_ptr& c, writer::work w,
+                 std::function<void(context&, const engine_result&)> ok) {
+  auto& hist = step_seconds_;
+  auto timed = [w = std::move(w), &hist](case_engine& e) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = w(e);
+    hist.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return r;
+  };
+  writer_.submit(std::move(timed), [this, c, ok = std::move(ok)](const engine_result& r) {
+    if (r.error.empty() && opt_.on_commit) opt_.on_commit();
+    if (r.id) c->id = r.id;
+    if (!r.error.empty()) {
+      int status = r.http_status >= 400 ? r.http_status : 422;
+      return c->fail(status, code_for(status), r.error);
+    }
+    try {
+      ok(*c, r);
+    } catch (const std::exception& e) {
+      c->fail(500, "internal", e.what());
+    }
+  });
+}
+
+void api::inbound(const std::shared_ptr<context>& c) {
+  auto j = parse_body(c->body);
+  only_fields(j, {"channel", "external_id", "sender", "text", "thread"});
+  inbound_message m;
+  m.channel = *string_field(j, "channel", true);
+  m.external_id = *string_field(j, "external_id", true);
+  m.sender = *string_field(j, "sender", true);
+  m.text = *string_field(j, "text", true);
+  m.thread = string_field(j, "thread", false).value_or("");
+  if (!valid_utf8(m.text)) throw invalid{400, "bad_text", "field 'text' is not valid UTF-8", "text"};
+  if (m.text.size() > opt_.max_text_bytes)
+    throw invalid{413, "too_large",
+                  fmt::format("field 'text' is {} bytes; the limit is {}", m.text.size(), opt_.max_text_bytes),
+                  "text"};
+  auto channel = m.channel;
+  submit(c, [m = std::move(m)](case_engine& e) { return e.inbound(m); },
+         [this, channel](context& k, const engine_result& r) {
+           if (!r.duplicate)
+             metrics_.get_counter("reglament_messages_in_total", "Inbound client messages accepted",
+                                  {{"channel", channel}})
+                 .inc();
+           k.send(r.duplicate ? 200 : 201, {{"case", r.id}, {"duplicate", r.duplicate}});
+         });
+}
+
+void api::list_cases(const std::shared_ptr<context>& c) {
+  case_filter f;
+  for (const auto& [k, v] : c->query) {
+    if (k == "status") {
+      if (!v.empty() && !case_status_from_string(v))
+        throw invalid{400, "bad_query", fmt::format("unknown status '{}'", v), "status"};
+      f.status = v;
+    } else if (k == "open") {
+      if (v != "0" && v != "1" && v != "true" && v != "false")
+        throw invalid{400, "bad_query", "open must be 1 or 0", "open"};
+      f.open_only = v == "1" || v == "true";
+    } else if (k == "assignee") {
+      f.assignee = v;
+    } else if (k == "limit") {
+      auto n = parse_int(v);
+      if (!n || *n < 1 || *n > 1000) throw invalid{400, "bad_query", "limit must be 1..1000", "limit"};
+      f.limit = static_cast<int>(*n);
+    } else if (k == "after") {
+      auto n = parse_int(v);
+      if (!n || *n < 0) throw invalid{400, "bad_query", "after must be a case id", "after"};
+      f.after = *n;
+    } else {
+      throw invalid{400, "unknown_field", fmt::format("unknown query parameter '{}'", k), k};
+    }
+  }
+  json out = json::array();
+  {
+    auto st = reads_.acquire();
+    for (const auto& r : st->cases(f)) out.push_back(case_row_json(r));
+  }
+  c->send(200, {{"cases", out}});
+}
+
+void api::get_case(const std::shared_ptr<context>& c, case_id id) {
+  json body;
+  {
+    auto st = reads_.acquire();
+    auto state = st->load_case(id);
+    if (!state) return c->fail(404, "not_found", fmt::format("no case {}", id));
+    json step = nullptr;
+    if (!state->step.empty() && !state->playbook.empty()) {
+      auto book = books_.version(state->playbook, state->version, &*st);
+      if (const auto* s = book ? book->find_step(state->step) : nullptr) {
+        json choices = json::array();
+        for (const auto& e : s->exits)
+          choices.push_back({{"key", e.key}, {"label", e.label.empty() ? e.key : e.label}, {"target", e.target}});
+        json fields = json::array();
+        for (const auto& f : s->fields) fields.push_back({{"variable", f.variable}, {"label", f.label}});
+        step = {{"id", s->id},
+                {"title", s->title.empty() ? s->id : s->title},
+                {"instruction", s->instruction},
+                {"kind", to_string(s->kind)},
+                {"prompt", s->prompt},
+                {"choices", choices},
+                {"fields", fields}};
+      } else {
+        step = {{"id", state->step}};
+      }
+    }
+    json client = nullptr;
+    if (!state->client_id.empty()) {
+      client = {{"id", state->client_id}};
+      if (clients_)
+        if (auto info = clients_->find(state->client_id)) {
+          client["name"] = info->name;
+          client["address_as"] = info->address_as;
+          client["tariff"] = info->tariff_id;
+          client["manager"] = info->manager;
+        }
+    }
+    json timers = json::array();
+    for (const auto& t : state->timers)
+      timers.push_back({{"n", t.n}, {"due", to_iso8601(t.due)}, {"step", t.step}, {"purpose", t.purpose}});
+    json journal = json::array();
+    for (const auto& e : st->journal(id)) journal.push_back(fact_json(e.seq, e.what));
+    body = {{"case",
+             {{"id", id},
+              {"status", to_string(state->status)},
+              {"playbook", state->playbook},
+              {"version", state->version},
+              {"step", step},
+              {"vars", state->vars},
+              {"assignee", state->assignee},
+              {"client", client},
+              {"channel", state->channel},
+              {"sender", state->sender},
+              {"outcome", state->outcome},
+              {"error", state->error},
+              {"timers", timers},
+              {"opened_at", to_iso8601(state->opened_at)},
+              {"updated_at", to_iso8601(state->updated_at)}}},
+            {"journal", journal}};
+  }
+  c->send(200, body);
+}
+
+void api::act(const std::shared_ptr<context>& c, case_id id) {
+  auto j = parse_body(c->body);
+  only_fields(j, {"action", "step", "option", "values", "reason", "actor"});
+  auto action = *string_field(j, "action", true);
+  auto kind = staff_action_kind_from_string(action);
+  if (!kind)
+    throw invalid{400, "bad_action",
+                  fmt::format("unknown action '{}' (expected choose, submit, done, skip, decide, paid, note)", action),
+                  "action"};
+  staff_action a;
+  a.what = *kind;
+  a.step = string_field(j, "step", *kind != staff_action::kind::note).value_or("");
+  a.option = string_field(j, "option", false).value_or("");
+  a.reason = string_field(j, "reason", false).value_or("");
+  a.actor = string_field(j, "actor", false).value_or("");
+  if (auto it = j.find("values"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) throw invalid{400, "wrong_type", "field 'values' must be an object", "values"};
+    a.values = *it;
+  }
+  using k = staff_action::kind;
+  if ((a.what == k::skip || a.what == k::note) && a.reason.empty())
+    throw invalid{422, "missing_reason",
+                  a.what == k::skip ? "a skipped task needs a reason" : "a note needs its text in 'reason'",
+                  "reason"};
+  if ((a.what == k::choose || a.what == k::decide) && a.option.empty())
+    throw invalid{422, "missing_option", fmt::format("'{}' needs an option", action), "option"};
+  if (a.what == k::submit && !j.contains("values"))
+    throw invalid{422, "missing_values", "'submit' needs the form's values", "values"};
+
+  submit(c, [id, a = std::move(a)](case_engine& e) { return e.action(id, a); },
+         [](context& k, const engine_result& r) {
+           json facts = json::array();
+           for (const auto& f : r.facts) facts.push_back(fact_json(0, f));
+           k.send(200, {{"case", r.id}, {"facts", facts}});
+         });
+}
+
+void api::list_outbox(const std::shared_ptr<context>& c) {
+  std::string state;
+  int limit = 100;
+  for (const auto& [k, v] : c->query) {
+    if (k == "state") {
+      if (!v.empty() && v != "queued" && v != "sent" && v != "failed" && v != "dead")
+        throw invalid{400, "bad_query", "state must be queued, sent, failed or dead", "state"};
+      state = v;
+    } else if (k == "limit") {
+      auto n = parse_int(v);
+      if (!n || *n < 1 || *n > 10000) throw invalid{400, "bad_query", "limit must be 1..10000", "limit"};
+      limit = static_cast<int>(*n);
+    } else {
+      throw invalid{400, "unknown_field", fmt::format("unknown query parameter '{}'", k), k};
+    }
+  }
+  json rows = json::array();
+  {
+    auto st = reads_.acquire();
+    for (const auto& r : st->outbox(state, limit)) rows.push_back(outbox_json(r));
+  }
+  c->send(200, {{"outbox", rows}});
+}
+
+}  // namespace reglament::http

@@ -1,0 +1,85 @@
+// The JSON API the staff app and tests use: health, metrics, inbound messages, cases,
+// actions on a case's current step, the outbox. Reads go to the read_pool; writes go
+// through the group-commit writer and are answered only after they are committed.
+// Thread-safe: handle() may be called from any IO thread at once. It knows nothing of
+// sockets: the http_session owns the connection and sends what handle() produces.
+#pragma once
+
+#include "adapters/http/read_pool.hpp"
+#include "engine/firm.hpp"
+#include "engine/metrics.hpp"
+#include "engine/playbook_library.hpp"
+#include "engine/writer.hpp"
+
+#include <boost/beast/http.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace reglament::http {
+
+namespace beast_http = boost::beast::http;
+using request = beast_http::request<beast_http::string_body>;
+using response = beast_http::response<beast_http::string_body>;
+
+// What the session needs to send and log: the response and the case it concerned.
+struct reply {
+  response res;
+  case_id id = 0;  // 0: no case
+};
+
+struct request_log {
+  std::string method, path;
+  int status = 0;
+  double ms = 0;
+  case_id id = 0;
+};
+
+struct api_options {
+  std::size_t max_text_bytes = 64 * 1024;  // inbound text
+  // Called after a write committed (new outbox rows may be waiting): wakes the dispatcher.
+  std::function<void()> on_commit;
+  // Called before /metrics renders, to refresh gauges the API does not own.
+  std::function<void(metric_registry&)> on_scrape;
+};
+
+// Builds a JSON error response: {"error": {"code", "message", "field"?}}.
+response json_error(unsigned version, bool keep_alive, beast_http::status status,
+                    const std::string& code, const std::string& message,
+                    const std::string& field = {});
+
+class api {
+ public:
+  // REQUIRES: all references outlive the api. `clients` may be null.
+  api(writer& w, read_pool& reads, playbook_library& books, const client_directory* clients,
+      metric_registry& metrics, api_options opt);
+
+  // Produces the response for `req` and passes it to `respond` exactly once, perhaps on
+  // the writer's thread (for writes, after the commit).
+  void handle(request&& req, std::function<void(reply)> respond);
+
+  metric_registry& metrics() { return metrics_; }
+
+ private:
+  struct context;
+  using ctx_ptr = std::shared_ptr<context>;
+  void healthz(const ctx_ptr& c);
+  void metrics_text(const ctx_ptr& c);
+  void inbound(const ctx_ptr& c);
+  void list_cases(const ctx_ptr& c);
+  void get_case(const ctx_ptr& c, case_id id);
+  void act(const ctx_ptr& c, case_id id);
+  void list_outbox(const ctx_ptr& c);
+  void submit(const ctx_ptr& c, writer::work w, std::function<void(context&, const engine_result&)> ok);
+
+  writer& writer_;
+  read_pool& reads_;
+  playbook_library& books_;
+  const client_directory* clients_;
+  metric_registry& metrics_;
+  api_options opt_;
+  histogram& step_seconds_;
+};
+
+}  // namespace reglament::http
