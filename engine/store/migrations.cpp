@@ -1,0 +1,122 @@
+#include "engine/store/migrations.hpp"
+
+#include <array>
+
+namespace reglament::sqlite_schema {
+namespace {
+
+// STRICT tables: a value bound with the wrong type is an error, not a silent conversion.
+// Times are INTEGER milliseconds since the epoch (UTC).
+constexpr const char* schema_v1 = R"sql(
+CREATE TABLE journal(
+  seq INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  step TEXT NOT NULL,
+  data TEXT NOT NULL
+) STRICT;
+CREATE INDEX journal_by_case ON journal(case_id, seq);
+
+CREATE TABLE cases(
+  id INTEGER PRIMARY KEY,
+  playbook TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  step TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  thread TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  assignee TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  state TEXT NOT NULL
+) STRICT;
+CREATE INDEX cases_open_by_thread ON cases(channel, thread) WHERE status <> 'closed';
+CREATE INDEX cases_by_status ON cases(status, id);
+
+CREATE TABLE inbound(
+  channel TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  case_id INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY(channel, external_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE outbox(
+  case_id INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  text TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  PRIMARY KEY(case_id, n)
+) STRICT;
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+
+CREATE TABLE timers(
+  case_id INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  step TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  PRIMARY KEY(case_id, n)
+) STRICT;
+CREATE INDEX timers_due ON timers(due_at, case_id, n);
+
+CREATE TABLE tasks(
+  case_id INTEGER PRIMARY KEY,
+  assignee TEXT NOT NULL,
+  step TEXT NOT NULL,
+  waiting_for TEXT NOT NULL,
+  since INTEGER NOT NULL
+) STRICT;
+CREATE INDEX tasks_by_assignee ON tasks(assignee, since);
+
+CREATE TABLE quota_usage(
+  client_id TEXT NOT NULL,
+  service_id TEXT NOT NULL,
+  period TEXT NOT NULL,
+  used INTEGER NOT NULL,
+  PRIMARY KEY(client_id, service_id, period)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE playbook_versions(
+  playbook TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  file TEXT NOT NULL,
+  source TEXT NOT NULL,
+  loaded_at INTEGER NOT NULL,
+  PRIMARY KEY(playbook, version),
+  UNIQUE(playbook, sha256)
+) STRICT;
+)sql";
+
+constexpr std::array<migration, 1> all{{
+    {1, "create the schema", schema_v1},
+}};
+
+constexpr std::array<derived_table, 5> derived{{
+    {"cases", "case {0}"},
+    {"outbox", "case {0} outbox {1}"},
+    {"timers", "case {0} timer {1}"},
+    {"tasks", "case {0} task"},
+    {"quota_usage", "quota {0}/{1}/{2}"},
+}};
+
+}  // namespace
+
+std::span<const migration> migrations() { return all; }
+int latest_version() { return all.back().version; }
+std::span<const derived_table> derived_tables() { return derived; }
+
+}  // namespace reglament::sqlite_schema
