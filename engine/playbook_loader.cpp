@@ -501,6 +501,7 @@ class loader {
         break;
       case step_kind::wait_time: {
         if (n["for"]) s.pause = load_duration(n["for"], s.id, "for");
+        else error(n, s.id, "пауза без длительности (ожидалось for: СРОК, например for: 2 часа)");
         std::string label = s.pause ? "Через " + s.pause->text : "Далее";
         add_exit(s, "next", label, either(n, s.id, "go", "next"), "go");
         break;

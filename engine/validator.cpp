@@ -85,7 +85,7 @@ class checker {
       error(book_.pos, {}, "в регламенте нет шагов (ожидался список steps: с хотя бы одним шагом)");
       return;
     }
-    duplicate_steps();
+    bool unique = duplicate_steps();
     for (const auto& s : book_.steps) {
       exits(s);
       kind_rules(s);
@@ -97,8 +97,12 @@ class checker {
       template_variables(t, it != book_.template_pos.end() ? it->second : book_.pos, {},
                          "шаблоне «" + name + "»");
     }
-    reachability();
-    loops_without_wait();
+    // With two steps of one id every link to it is ambiguous, so the graph checks would
+    // only add noise until the ids are fixed.
+    if (unique) {
+      reachability();
+      loops_without_wait();
+    }
     for (const auto& ch : book_.on.channels)
       if (std::find(std::begin(known_channels), std::end(known_channels), ch) == std::end(known_channels))
         out_.push_back({severity::warning, book_.on.pos, {},
@@ -110,14 +114,16 @@ class checker {
     out_.push_back({severity::error, pos, step, std::move(message)});
   }
 
-  void duplicate_steps() {
+  bool duplicate_steps() {
     std::map<std::string, const step*> first;
+    bool unique = true;
     for (const auto& s : book_.steps) {
       auto [it, fresh] = first.emplace(s.id, &s);
       if (!fresh)
-        error(s.pos, s.id, "id шага «" + s.id + "» уже занят шагом в строке " +
+        unique = false, error(s.pos, s.id, "id шага «" + s.id + "» уже занят шагом в строке " +
                                std::to_string(it->second->pos.line) + " (ожидался уникальный id)");
     }
+    return unique;
   }
 
   void exits(const step& s) {
@@ -162,9 +168,6 @@ class checker {
       case step_kind::wait_client:
         if (!s.timeout && !has("timeout"))
           error(s.pos, s.id, "ожидание клиента без срока (ожидалось timeout: { after: СРОК, go: ШАГ })");
-        break;
-      case step_kind::wait_time:
-        if (!s.pause) error(s.pos, s.id, "пауза без длительности (ожидалось for: СРОК, например for: 2 часа)");
         break;
       case step_kind::condition:
         if (!has("then")) error(s.pos, s.id, "у условия нет ветки then: (ожидалось then: ШАГ)");

@@ -1,0 +1,175 @@
+#include "engine/playbook_loader.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace reglament;
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  return std::string(REGLAMENT_SOURCE_DIR) + "/tests/engine/fixtures/" + name;
+}
+
+std::vector<std::string> keys(const step& s) {
+  std::vector<std::string> out;
+  for (const auto& e : s.exits) out.push_back(e.key);
+  return out;
+}
+
+// The single diagnostic a broken fixture must produce.
+diagnostic only_problem(const std::string& name) {
+  load_result r = load_playbook_file(fixture(name));
+  INFO(name);
+  for (const auto& d : r.problems) UNSCOPED_INFO(d.to_string());
+  REQUIRE(r.problems.size() == 1);
+  return r.problems.front();
+}
+
+}  // namespace
+
+TEST_CASE("The valid fixture loads with every exit in order", "[playbook]") {
+  load_result r = load_playbook_file(fixture("valid.yaml"));
+  for (const auto& d : r.problems) UNSCOPED_INFO(d.to_string());
+  REQUIRE(r.problems.empty());
+  REQUIRE(r.book);
+  const playbook& b = *r.book;
+  CHECK(b.id == "valid_all");
+  CHECK(b.title == "Все виды шагов");
+  CHECK(b.sha256.size() == 64);
+  CHECK(b.source.find("valid_all") != std::string::npos);
+  CHECK(b.on.channels == std::vector<std::string>{"email", "telegram"});
+  REQUIRE(b.variables.size() == 2);
+  CHECK(b.variables[1].default_value == "0");
+  CHECK(b.variables[1].type == "number");
+  CHECK(b.templates.count("offer"));
+  CHECK(b.pos.line == 2);
+
+  const step* greet = b.find_step("greet");
+  REQUIRE(greet);
+  CHECK(greet->kind == step_kind::say);
+  CHECK(greet->title == "Поздороваться");
+  CHECK(greet->pos.line == 13);
+  CHECK(greet->pos.column == 5);
+  CHECK(greet->exits.front().target == "check");
+
+  CHECK(keys(*b.find_step("check")) ==
+        std::vector<std::string>{"in_tariff", "over_quota", "not_included", "unknown"});
+  CHECK(b.find_step("check")->exits[1].label == "Сверх лимита");
+  CHECK(keys(*b.find_step("decide")) == std::vector<std::string>{"Бесплатно", "Платно", "К руководителю"});
+  const step* quote = b.find_step("quote");
+  REQUIRE(quote->fields.size() == 1);
+  CHECK(quote->fields[0].variable == "price");
+  CHECK(b.find_step("offer")->template_ref == "offer");
+
+  const step* wait = b.find_step("wait_consent");
+  CHECK(wait->kind == step_kind::wait_client);
+  CHECK(keys(*wait) == std::vector<std::string>{"yes", "no", "answer1", "other", "timeout"});
+  CHECK(wait->find_exit("no")->target == "end:declined");
+  CHECK(wait->find_exit("other")->target == "count_ask");
+  REQUIRE(wait->answers.size() == 1);
+  CHECK(wait->answers[0].phrases == std::vector<std::string>{"подумаю", "позже"});
+  CHECK(wait->answers[0].exit_key == "answer1");
+  REQUIRE(wait->timeout);
+  CHECK((wait->timeout->count == 2 && wait->timeout->working));
+  CHECK(wait->find_exit("timeout")->pos.line == 42);
+
+  CHECK(b.find_step("count_ask")->assignments.at(0).variable == "asks");
+  CHECK(b.find_step("too_many")->condition->text() == "asks >= 2");
+  CHECK(keys(*b.find_step("too_many")) == std::vector<std::string>{"then", "else"});
+  const step* pause = b.find_step("pause");
+  CHECK(pause->kind == step_kind::wait_time);
+  CHECK(pause->pause->in == duration::unit::day);
+  CHECK(pause->find_exit("next")->target == "offer");
+
+  const step* invoice = b.find_step("invoice");
+  CHECK(keys(*invoice) == std::vector<std::string>{"next", "skip"});
+  CHECK(invoice->find_exit("next")->target == "wait_paid");
+  CHECK(invoice->find_exit("skip")->target == "end:cancelled");
+  CHECK(keys(*b.find_step("wait_paid")) == std::vector<std::string>{"paid", "timeout"});
+  CHECK(b.find_step("wait_paid")->find_exit("paid")->target == "do_work");
+  CHECK(b.find_step("do_work")->who == "accountant");
+  CHECK(b.find_step("tell")->text.source() == "Заявка {{номер}} в работе");
+  const step* call = b.find_step("situation");
+  CHECK(call->callee == "conflict");
+  CHECK(keys(*call) == std::vector<std::string>{"next", "resolved"});
+  const step* done = b.find_step("done");
+  CHECK(done->kind == step_kind::end);
+  CHECK(done->outcome == "done");
+  CHECK(done->exits.empty());
+  CHECK_FALSE(done->text.empty());
+  CHECK(keys(*b.find_step("ask_director")) ==
+        std::vector<std::string>{"Сделать бесплатно", "Отказать", "timeout"});
+  CHECK(b.find_step("ask_director_again")->find_exit("next")->target == "ask_director");
+}
+
+TEST_CASE("A task without next skips to where next goes", "[playbook]") {
+  load_result r = load_playbook_text(
+      "id: t\nsteps:\n  - id: a\n    task: Сделать\n    next: c\n  - id: b\n    end: x\n  - id: c\n    end: y\n",
+      "t.yaml");
+  REQUIRE(r.problems.empty());
+  CHECK(r.book->steps[0].find_exit("skip")->target == "c");
+  CHECK(r.book->title == "t");  // title defaults to the id
+  CHECK(r.book->steps[0].title == "a");
+}
+
+TEST_CASE("Broken YAML gives one diagnostic and no playbook", "[playbook]") {
+  load_result r = load_playbook_file(fixture("yaml_syntax.yaml"));
+  CHECK_FALSE(r.book);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].pos.line == 5);
+  CHECK(r.problems[0].pos.column == 7);
+  CHECK_THAT(r.problems[0].message, Catch::StartsWith("ошибка YAML"));
+}
+
+TEST_CASE("Loader errors point at the line and column", "[playbook]") {
+  struct row { const char* file; int line, column; const char* step; const char* fragment; };
+  const row rows[] = {
+      {"unknown_key.yaml", 5, 5, "greet", "неизвестный ключ «wait_for» в шаге say (допустимы: id, title, instruction, say, next)"},
+      {"unknown_kind.yaml", 3, 5, "greet", "неизвестный вид шага «ask»"},
+      {"say_with_other_kind.yaml", 6, 10, "quote", "«say:» нельзя совмещать с «form:»"},
+      {"bad_duration.yaml", 5, 10, "pause", "непонятное слово «попугая»"},
+      {"bad_expression.yaml", 6, 9, "big", "столбец 8: ожидалось значение"},
+      {"bad_template.yaml", 4, 10, "greet", "«{{» не закрыта «}}» (байт 26)"},
+  };
+  for (const auto& r : rows) {
+    diagnostic d = only_problem(r.file);
+    INFO(d.to_string());
+    CHECK(d.pos.line == r.line);
+    CHECK(d.pos.column == r.column);
+    CHECK(d.step == r.step);
+    CHECK_THAT(d.message, Catch::Contains(r.fragment));
+    CHECK(d.pos.file == fixture(r.file));
+  }
+}
+
+TEST_CASE("Several problems in one file are all reported", "[playbook]") {
+  load_result r = load_playbook_text(
+      "id: Bad-Id\nfoo: 1\nsteps:\n  - id: a\n    wait: later\n  - say: hi\n  - id: c\n    end: x\n"
+      "    say: \"{{a\"\n",
+      "m.yaml");
+  REQUIRE(r.book);
+  std::vector<std::string> all;
+  for (const auto& d : r.problems) all.push_back(d.to_string());
+  REQUIRE(all.size() == 5);
+  CHECK_THAT(all[0], Catch::Contains("m.yaml:2:1") && Catch::Contains("«foo»"));
+  CHECK_THAT(all[1], Catch::Contains("m.yaml:1:5") && Catch::Contains("Bad-Id"));
+  CHECK_THAT(all[2], Catch::Contains("m.yaml:5:11") && Catch::Contains("client, payment или time"));
+  CHECK_THAT(all[3], Catch::Contains("m.yaml:6:5") && Catch::Contains("нет id"));
+  CHECK_THAT(all[4], Catch::Contains("m.yaml:9:10") && Catch::Contains("step c"));
+}
+
+TEST_CASE("SHA-256 matches the standard vectors", "[playbook]") {
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  CHECK(sha256_hex(std::string(1000, 'a')) ==
+        "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
+}
+
+TEST_CASE("A missing file is a diagnostic", "[playbook]") {
+  load_result r = load_playbook_file(fixture("no_such_file.yaml"));
+  CHECK_FALSE(r.book);
+  REQUIRE(r.problems.size() == 1);
+  CHECK_THAT(r.problems[0].message, Catch::Contains("не удалось открыть"));
+}

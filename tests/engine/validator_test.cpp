@@ -1,0 +1,111 @@
+#include "engine/validator.hpp"
+
+#include "engine/playbook_loader.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace reglament;
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  return std::string(REGLAMENT_SOURCE_DIR) + "/tests/engine/fixtures/" + name;
+}
+
+}  // namespace
+
+TEST_CASE("The valid fixture passes", "[playbook]") {
+  path_validation v = validate_path(fixture("valid.yaml"));
+  for (const auto& d : v.problems) UNSCOPED_INFO(d.to_string());
+  CHECK(v.files == 1);
+  CHECK(v.problems.empty());
+}
+
+TEST_CASE("Each error kind is reported with its place", "[playbook]") {
+  struct row { const char* file; int line, column; const char* step; const char* fragment; };
+  const row rows[] = {
+      {"duplicate_step.yaml", 5, 5, "greet", "id шага «greet» уже занят шагом в строке 3"},
+      {"missing_target.yaml", 5, 11, "greet", "несуществующий шаг «finsh» (похожие: finish)"},
+      {"missing_template.yaml", 5, 5, "greet", "шаблон «thank» не найден в templates: (похожие: thanks)"},
+      {"unknown_variable.yaml", 3, 5, "greet", "неизвестная переменная «имя_клиента» в сообщении"},
+      {"unknown_expression_variable.yaml", 3, 5, "big", "неизвестная переменная «cost» в условии"},
+      {"unreachable.yaml", 6, 5, "forgotten", "шаг недостижим"},
+      {"dead_end.yaml", 5, 5, "thanks", "тупик"},
+      {"loop_without_wait.yaml", 5, 5, "count", "цикл без ожидания: count → again → count"},
+      {"choice_no_options.yaml", 3, 5, "decide", "у выбора нет вариантов"},
+      {"escalate_no_decisions.yaml", 3, 5, "ask", "у эскалации нет решений"},
+      {"check_tariff_missing.yaml", 3, 5, "check", "нет ветки unknown:"},
+      {"wait_client_no_timeout.yaml", 3, 5, "wait_reply", "ожидание клиента без срока"},
+      {"if_missing_else.yaml", 3, 5, "big", "у условия нет ветки else:"},
+  };
+  for (const auto& r : rows) {
+    path_validation v = validate_path(fixture(r.file));
+    INFO(r.file);
+    for (const auto& d : v.problems) UNSCOPED_INFO(d.to_string());
+    REQUIRE_FALSE(v.problems.empty());
+    const diagnostic& d = v.problems.front();
+    CHECK(d.level == severity::error);
+    CHECK(d.pos.line == r.line);
+    CHECK(d.pos.column == r.column);
+    CHECK(d.step == r.step);
+    CHECK_THAT(d.message, Catch::Contains(r.fragment));
+  }
+}
+
+TEST_CASE("An unknown trigger channel is only a warning", "[playbook]") {
+  path_validation v = validate_path(fixture("unknown_channel.yaml"));
+  REQUIRE(v.problems.size() == 1);
+  CHECK(v.problems[0].level == severity::warning);
+  CHECK(v.problems[0].pos.line == 3);
+  CHECK_THAT(v.problems[0].message, Catch::Contains("whatsapp"));
+  CHECK_FALSE(has_errors(v.problems));
+}
+
+TEST_CASE("A folder is validated as a set", "[playbook]") {
+  path_validation v = validate_path(fixture("set_errors"));
+  for (const auto& d : v.problems) UNSCOPED_INFO(d.to_string());
+  CHECK(v.files == 3);  // the firm file and the story are not playbooks
+  REQUIRE(v.problems.size() == 2);
+  CHECK(v.problems[0].pos.file == fixture("set_errors/first.yaml"));
+  CHECK(v.problems[0].pos.line == 4);
+  CHECK_THAT(v.problems[0].message, Catch::Contains("«conflikt» (похожие: conflict)"));
+  CHECK(v.problems[1].pos.file == fixture("set_errors/second.yaml"));
+  CHECK(v.problems[1].pos.line == 1);
+  CHECK_THAT(v.problems[1].message, Catch::Contains("«shared_id» уже занят"));
+}
+
+TEST_CASE("A call is checked only in a set", "[playbook]") {
+  load_result r = load_playbook_file(fixture("set_errors/first.yaml"));
+  REQUIRE(r.book);
+  CHECK(validate(*r.book).empty());
+  CHECK(validate(std::vector<const playbook*>{&*r.book}).size() == 1);
+}
+
+TEST_CASE("A loop through a wait is fine; aliases and form fields count as declared", "[playbook]") {
+  load_result r = load_playbook_text(R"(id: ok
+steps:
+  - id: ask
+    form: Данные
+    fields: { сумма: Сумма }
+  - id: tell
+    say: "{{стоимость}} {{сумма}} {{client_text}}"
+  - id: check
+    if: сумма > 0 и срок == ""
+    then: ask
+    else: end:done
+)", "ok.yaml");
+  REQUIRE(r.problems.empty());
+  for (const auto& d : validate(*r.book)) UNSCOPED_INFO(d.to_string());
+  CHECK(validate(*r.book).empty());
+}
+
+TEST_CASE("Self-loop without a wait and a missing path", "[playbook]") {
+  load_result r = load_playbook_text("id: s\nsteps:\n  - id: a\n    set: { x: 1 }\n    next: a\n", "s.yaml");
+  REQUIRE(r.book);
+  diagnostics d = validate(*r.book);
+  REQUIRE(d.size() == 1);
+  CHECK_THAT(d[0].message, Catch::Contains("a → a"));
+  path_validation v = validate_path(fixture("nowhere"));
+  REQUIRE(v.problems.size() == 1);
+  CHECK_THAT(v.problems[0].message, Catch::Contains("нет такого"));
+}
