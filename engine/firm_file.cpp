@@ -4,6 +4,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -164,6 +166,15 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
   }
   if (has_errors(problems)) return nullptr;
   return firm;
+}
+
+std::string firm_file::beside(const std::string& playbooks_dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(playbooks_dir) / "firm", ec))
+    if (e.path().extension() == ".yaml") found.push_back(e.path().string());
+  std::sort(found.begin(), found.end());
+  return found.empty() ? std::string{} : found.front();
 }
 
 std::optional<client_info> firm_file::find(std::string_view client_id) const {

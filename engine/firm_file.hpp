@@ -45,6 +45,9 @@ class firm_file final : public client_directory, public tariff_book {
   static std::unique_ptr<firm_file> parse(const std::string& yaml, const std::string& name,
                                           diagnostics& problems);
 
+  // The firm file shipped beside a playbook folder: the first DIR/firm/*.yaml, or "".
+  static std::string beside(const std::string& playbooks_dir);
+
   std::optional<client_info> find(std::string_view client_id) const override;
   std::optional<client_info> find_by_contact(std::string_view channel,
                                              std::string_view sender) const override;

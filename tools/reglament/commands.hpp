@@ -9,5 +9,8 @@ namespace reglament::cli {
 
 void add_validate_command(CLI::App& app);  // reglament validate PATH
 void add_graph_command(CLI::App& app);     // reglament graph PLAYBOOK --format dot|mermaid
+void add_rehearse_command(CLI::App& app);  // reglament rehearse PLAYBOOK
+void add_test_command(CLI::App& app);      // reglament test PATH
+void add_cases_command(CLI::App& app);     // reglament cases list|show
 
 }  // namespace reglament::cli

@@ -6,6 +6,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   reglament::cli::add_validate_command(app);
   reglament::cli::add_graph_command(app);
+  reglament::cli::add_rehearse_command(app);
+  reglament::cli::add_test_command(app);
+  reglament::cli::add_cases_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
