@@ -8,9 +8,19 @@
 
 namespace reglament {
 
-outbox_dispatcher::report_fn outbox_dispatcher::through(writer& w) {
-  return [&w](case_id id, const delivery_result& r, std::function<void(const engine_result&)> done) {
-    w.submit([id, r](case_engine& e) { return e.delivered(id, r); }, std::move(done));
+outbox_dispatcher::report_fn outbox_dispatcher::through(writer& w, histogram* step_seconds) {
+  return [&w, step_seconds](case_id id, const delivery_result& r,
+                            std::function<void(const engine_result&)> done) {
+    w.submit(
+        [id, r, step_seconds](case_engine& e) {
+          auto t0 = std::chrono::steady_clock::now();
+          auto res = e.delivered(id, r);
+          if (step_seconds)
+            step_seconds->observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          return res;
+        },
+        std::move(done));
   };
 }
 
@@ -144,6 +154,12 @@ void outbox_dispatcher::deliver(const outbox_row& row, channel& ch) {
       r.retry_at = retry_time(clock_.now(), r.attempts, opt_);
     }
   }
+
+  if (metrics_)
+    metrics_
+        ->get_counter("reglament_messages_out_total", "Outbound delivery attempts by result",
+                      {{"channel", row.channel}, {"state", r.ok ? "sent" : r.dead ? "dead" : "failed"}})
+        .inc();
 
   report_(row.id, r, [this, key](const engine_result& res) {
     if (!res.error.empty()) stats_.report_errors.fetch_add(1);

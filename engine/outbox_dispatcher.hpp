@@ -10,6 +10,7 @@
 #include "engine/case_engine.hpp"
 #include "engine/channel.hpp"
 #include "engine/clock.hpp"
+#include "engine/metrics.hpp"
 #include "engine/store.hpp"
 
 #include <atomic>
@@ -50,13 +51,17 @@ class outbox_dispatcher {
   using report_fn = std::function<void(case_id, const delivery_result&,
                                        std::function<void(const engine_result&)> done)>;
   // The usual report_fn: engine.delivered through the group-commit writer.
-  static report_fn through(writer& w);
+  // `step_seconds` (may be null) observes the time of each engine call.
+  static report_fn through(writer& w, histogram* step_seconds = nullptr);
 
   // REQUIRES: `reader` and `clk` outlive the dispatcher; `reader` is used by no other thread.
   outbox_dispatcher(store& reader, const clock& clk, report_fn report, options opt);
   outbox_dispatcher(store& reader, const clock& clk, report_fn report)
       : outbox_dispatcher(reader, clk, std::move(report), options{}) {}
   ~outbox_dispatcher();  // stops and joins
+
+  // Counts reglament_messages_out_total{channel,state}; `m` must outlive the dispatcher.
+  void set_metrics(metric_registry* m) { metrics_ = m; }
 
   // `ch` must outlive the dispatcher. Rows for channels with no adapter stay queued.
   void add_channel(const std::string& name, channel* ch);
@@ -86,6 +91,7 @@ class outbox_dispatcher {
   report_fn report_;
   options opt_;
   std::map<std::string, channel*> channels_;
+  metric_registry* metrics_ = nullptr;
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;

@@ -1,0 +1,245 @@
+#include "daemon/config.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <filesystem>
+#include <set>
+
+#ifndef REGLAMENT_SOURCE_DIR
+#define REGLAMENT_SOURCE_DIR ""
+#endif
+
+namespace reglament::daemon {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* defaults = R"(# reglamentd defaults; a config file overrides any of these.
+[store]
+path = "var/reglament.db"
+synchronous = "full"        # full | normal (normal: a power cut may lose the last commits)
+
+[playbooks]
+# dir = "/usr/share/reglament/playbooks/bookkeeping"   # default: found next to the program
+
+[firm]
+# file = "<playbooks dir>/firm.yaml"
+
+[http]
+listen = "127.0.0.1:8080"
+threads = 2
+body_limit = 65536
+
+[spool]
+dir = "var/spool"
+channels = ["email", "telegram", "webchat", "api", "staff"]
+
+[log]
+level = "info"              # debug | info | warn | error
+format = "text"             # text | json
+)";
+
+// Errors carry "key: problem"; load_config adds the file.
+[[noreturn]] void bad(const std::string& key, const std::string& what) {
+  throw config_error(fmt::format("{}: {}", key, what));
+}
+
+std::string get_string(const toml::node& n, const std::string& key) {
+  auto v = n.value<std::string>();
+  if (!n.is_string() || !v) bad(key, "expected a string");
+  return *v;
+}
+
+std::int64_t get_int(const toml::node& n, const std::string& key) {
+  if (!n.is_integer()) bad(key, "expected an integer");
+  return *n.value<std::int64_t>();
+}
+
+void check_keys(const toml::table& t, const std::string& section, const std::set<std::string>& known) {
+  for (const auto& [k, v] : t) {
+    std::string key(k.str());
+    if (!known.count(key)) {
+      std::string list;
+      for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
+      bad(section + "." + key, fmt::format("unknown key (expected one of: {})", list));
+    }
+  }
+}
+
+const toml::table* section(const toml::table& root, const std::string& name) {
+  const auto* node = root.get(name);
+  if (!node) return nullptr;
+  if (!node->is_table()) bad(name, "expected a [" + name + "] table");
+  return node->as_table();
+}
+
+void apply(daemon_config& c, const toml::table& root) {
+  check_keys(root, "(top level)", {"store", "playbooks", "firm", "http", "spool", "log"});
+  if (const auto* t = section(root, "store")) {
+    check_keys(*t, "store", {"path", "synchronous"});
+    if (const auto* n = t->get("path")) c.store.path = get_string(*n, "store.path");
+    if (const auto* n = t->get("synchronous")) {
+      c.store.synchronous = get_string(*n, "store.synchronous");
+      if (c.store.synchronous != "full" && c.store.synchronous != "normal")
+        bad("store.synchronous", fmt::format("expected \"full\" or \"normal\", got '{}'", c.store.synchronous));
+    }
+    if (c.store.path.empty()) bad("store.path", "must not be empty");
+  }
+  if (const auto* t = section(root, "playbooks")) {
+    check_keys(*t, "playbooks", {"dir"});
+    if (const auto* n = t->get("dir")) c.playbooks.dir = get_string(*n, "playbooks.dir");
+  }
+  if (const auto* t = section(root, "firm")) {
+    check_keys(*t, "firm", {"file"});
+    if (const auto* n = t->get("file")) c.firm.file = get_string(*n, "firm.file");
+  }
+  if (const auto* t = section(root, "http")) {
+    check_keys(*t, "http", {"listen", "threads", "body_limit"});
+    if (const auto* n = t->get("listen")) {
+      auto text = get_string(*n, "http.listen");
+      if (!parse_listen(text, c.http.host, c.http.port))
+        bad("http.listen", fmt::format("expected HOST:PORT, got '{}'", text));
+    }
+    if (const auto* n = t->get("threads")) {
+      auto v = get_int(*n, "http.threads");
+      if (v < 1 || v > 64) bad("http.threads", fmt::format("expected 1..64, got {}", v));
+      c.http.threads = static_cast<int>(v);
+    }
+    if (const auto* n = t->get("body_limit")) {
+      auto v = get_int(*n, "http.body_limit");
+      if (v < 1024 || v > 64 * 1024 * 1024)
+        bad("http.body_limit", fmt::format("expected 1024..67108864 bytes, got {}", v));
+      c.http.body_limit = static_cast<std::size_t>(v);
+    }
+  }
+  if (root.get("spool")) {
+    try {
+      c.spool = spool::read_config(section(root, "spool"));
+    } catch (const config_error&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      throw config_error(e.what());  // already "spool.key: problem"
+    }
+  }
+  if (const auto* t = section(root, "log")) {
+    check_keys(*t, "log", {"level", "format"});
+    if (const auto* n = t->get("level")) {
+      c.log.level = get_string(*n, "log.level");
+      if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" && c.log.level != "error")
+        bad("log.level", fmt::format("expected debug, info, warn or error, got '{}'", c.log.level));
+    }
+    if (const auto* n = t->get("format")) {
+      c.log.format = get_string(*n, "log.format");
+      if (c.log.format != "text" && c.log.format != "json")
+        bad("log.format", fmt::format("expected \"text\" or \"json\", got '{}'", c.log.format));
+    }
+  }
+}
+
+toml::table parse_toml(const std::string& text, const std::string& name) {
+  try {
+    return toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    throw config_error(fmt::format("line {} column {}: {}", where.line, where.column, e.description()));
+  }
+}
+
+bool is_playbook_dir(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec);
+}
+
+// ./playbooks/bookkeeping (a checkout or a working directory with its own set), then
+// next to an installed program, then the source tree the program was built from.
+std::string find_default_playbooks(const std::string& executable_path) {
+  std::vector<fs::path> candidates{fs::path("playbooks") / "bookkeeping"};
+  if (!executable_path.empty()) {
+    std::error_code ec;
+    auto exe = fs::weakly_canonical(fs::path(executable_path), ec);
+    if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share" / "reglament" / "playbooks" / "bookkeeping");
+  }
+  if (*REGLAMENT_SOURCE_DIR) candidates.push_back(fs::path(REGLAMENT_SOURCE_DIR) / "playbooks" / "bookkeeping");
+  for (const auto& c : candidates)
+    if (is_playbook_dir(c)) return c.string();
+  return candidates.front().string();  // reported as missing at start-up
+}
+
+std::string find_default_firm(const std::string& playbooks_dir) {
+  fs::path dir(playbooks_dir);
+  std::error_code ec;
+  if (fs::is_regular_file(dir / "firm.yaml", ec)) return (dir / "firm.yaml").string();
+  // The shipped set keeps its demo firm in firm/.
+  std::vector<std::string> found;
+  if (fs::is_directory(dir / "firm", ec))
+    for (const auto& e : fs::directory_iterator(dir / "firm", ec))
+      if (e.path().extension() == ".yaml") found.push_back(e.path().string());
+  std::sort(found.begin(), found.end());
+  return found.empty() ? (dir / "firm.yaml").string() : found.front();
+}
+
+}  // namespace
+
+const char* default_config_text() { return defaults; }
+
+bool parse_listen(const std::string& text, std::string& host, unsigned short& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= text.size()) return false;
+  std::string h = text.substr(0, colon);
+  if (h.front() == '[') {
+    if (h.back() != ']' || h.size() < 3) return false;
+    h = h.substr(1, h.size() - 2);
+  }
+  unsigned v = 0;
+  const char* b = text.data() + colon + 1;
+  const char* e = text.data() + text.size();
+  auto [p, ec] = std::from_chars(b, e, v);
+  if (ec != std::errc() || p != e || v > 65535) return false;
+  host = h;
+  port = static_cast<unsigned short>(v);
+  return true;
+}
+
+daemon_config load_config(const std::optional<std::string>& file, const overrides& o,
+                          const std::string& executable_path) {
+  daemon_config c;
+  try {
+    apply(c, parse_toml(defaults, "(defaults)"));
+  } catch (const config_error& e) {
+    throw config_error(fmt::format("config (defaults): {}", e.what()));  // a bug: defaults must parse
+  }
+  if (file) {
+    c.source = *file;
+    try {
+      std::error_code ec;
+      if (!fs::is_regular_file(*file, ec)) throw config_error("no such file");
+      auto table = [&] {
+        try {
+          return toml::parse_file(*file);
+        } catch (const toml::parse_error& e) {
+          const auto& where = e.source().begin;
+          throw config_error(fmt::format("line {} column {}: {}", where.line, where.column, e.description()));
+        }
+      }();
+      apply(c, table);
+    } catch (const config_error& e) {
+      throw config_error(fmt::format("config {}: {}", *file, e.what()));
+    }
+  }
+  if (o.listen && !parse_listen(*o.listen, c.http.host, c.http.port))
+    throw config_error(fmt::format("--listen: expected HOST:PORT, got '{}'", *o.listen));
+  if (o.data_dir) {
+    if (o.data_dir->empty()) throw config_error("--data-dir: must not be empty");
+    c.store.path = (fs::path(*o.data_dir) / "reglament.db").string();
+    c.spool.dir = (fs::path(*o.data_dir) / "spool").string();
+  }
+  if (o.playbooks) c.playbooks.dir = *o.playbooks;
+  if (c.playbooks.dir.empty()) c.playbooks.dir = find_default_playbooks(executable_path);
+  if (c.firm.file.empty()) c.firm.file = find_default_firm(c.playbooks.dir);
+  return c;
+}
+
+}  // namespace reglament::daemon

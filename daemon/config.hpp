@@ -1,0 +1,63 @@
+// The daemon's configuration: a TOML file over embedded defaults, then command-line
+// overrides. Every value is checked at load; a bad one stops the daemon with one message
+// naming the file and the key ("config /etc/reglament.toml: http.listen: expected
+// HOST:PORT, got '8080'"). Plain value type; it does not watch the file for changes.
+#pragma once
+
+#include "adapters/spool/config.hpp"
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace reglament::daemon {
+
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct daemon_config {
+  std::string source = "(defaults)";  // the file read, for messages
+
+  struct {
+    std::string path = "var/reglament.db";
+    std::string synchronous = "full";  // full | normal
+  } store;
+  struct {
+    std::string dir;  // empty in the defaults: resolved by find_default_playbooks()
+  } playbooks;
+  struct {
+    std::string file;  // empty: <playbooks dir>/firm.yaml, else <playbooks dir>/firm/*.yaml
+  } firm;
+  struct {
+    std::string host = "127.0.0.1";
+    unsigned short port = 8080;
+    int threads = 2;
+    std::size_t body_limit = 64 * 1024;
+  } http;
+  spool::config spool;
+  struct {
+    std::string level = "info";   // debug | info | warn | error
+    std::string format = "text";  // text | json
+  } log;
+};
+
+struct overrides {
+  std::optional<std::string> listen;     // --listen ADDR:PORT
+  std::optional<std::string> data_dir;   // --data-dir: store and spool under it
+  std::optional<std::string> playbooks;  // --playbooks DIR
+};
+
+// The embedded defaults, as TOML (reglamentd --print-default-config).
+const char* default_config_text();
+
+// Reads `file` (none: the defaults only), applies `o`, resolves defaults that depend on
+// other values (playbooks and firm paths). Throws config_error.
+daemon_config load_config(const std::optional<std::string>& file, const overrides& o,
+                          const std::string& executable_path = {});
+
+// "127.0.0.1:8080" -> host, port; "[::1]:0" too. False if it is not HOST:PORT.
+bool parse_listen(const std::string& text, std::string& host, unsigned short& port);
+
+}  // namespace reglament::daemon

@@ -1,0 +1,246 @@
+#include "daemon/daemon.hpp"
+
+#include "adapters/http/listener.hpp"
+#include "adapters/http/read_pool.hpp"
+#include "adapters/http/router/api.hpp"
+#include "adapters/spool/config.hpp"
+#include "engine/case_engine.hpp"
+#include "engine/firm_file.hpp"
+#include "engine/metrics.hpp"
+#include "engine/outbox_dispatcher.hpp"
+#include "engine/playbook_library.hpp"
+#include "engine/store/sqlite_store.hpp"
+#include "engine/working_calendar.hpp"
+#include "engine/writer.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+namespace reglament::daemon {
+
+namespace net = boost::asio;
+
+// Declared in the order they are built; destroyed in reverse, after run() has stopped
+// the threads that use them.
+struct reglamentd::parts {
+  system_clock_source clock;
+  weekly_calendar calendar;
+  metric_registry metrics;
+  std::unique_ptr<sqlite_store> store;  // the writer's connection
+  playbook_library books;
+  std::unique_ptr<firm_file> firm;
+  std::unique_ptr<case_engine> engine;
+  std::unique_ptr<writer> writer_;
+  std::unique_ptr<sqlite_store> dispatch_store;
+  std::unique_ptr<outbox_dispatcher> dispatcher;
+  std::vector<std::unique_ptr<spool::spool_channel>> spools;
+  std::unique_ptr<http::read_pool> reads;
+  std::unique_ptr<http::api> routes;
+  std::unique_ptr<net::io_context> ioc;
+  std::shared_ptr<http::listener> listener;
+  std::unique_ptr<net::signal_set> signals;
+  std::vector<std::thread> io_threads;
+  unsigned short port = 0;
+};
+
+reglamentd::reglamentd(daemon_config cfg, logger& log) : cfg_(std::move(cfg)), log_(log) {}
+
+reglamentd::~reglamentd() {
+  // Only when run() did not shut down (start() failed half way, or run() was never called).
+  if (!parts_) return;
+  auto& p = *parts_;
+  if (p.ioc) p.ioc->stop();
+  for (auto& t : p.io_threads)
+    if (t.joinable()) t.join();
+  if (p.dispatcher) p.dispatcher->stop();
+  if (p.writer_) p.writer_->stop();
+}
+
+unsigned short reglamentd::port() const { return parts_ ? parts_->port : 0; }
+
+void reglamentd::start() {
+  parts_ = std::make_unique<parts>();
+  auto& p = *parts_;
+
+  // Store: the writer's connection runs the migrations; readers open after it.
+  sqlite_store::options wopt;
+  wopt.synchronous = cfg_.store.synchronous == "normal" ? sqlite_store::options::sync_mode::normal
+                                                        : sqlite_store::options::sync_mode::full;
+  try {
+    p.store = std::make_unique<sqlite_store>(cfg_.store.path, wopt);
+  } catch (const std::exception& e) {
+    throw startup_error(fmt::format("store.path: cannot open '{}': {}", cfg_.store.path, e.what()), 1);
+  }
+  log_.info("store open", {{"path", cfg_.store.path}, {"synchronous", cfg_.store.synchronous}});
+
+  // Playbooks: every problem is printed, then the daemon refuses to start.
+  diagnostics problems;
+  try {
+    problems = p.books.load_directory(cfg_.playbooks.dir, p.store.get(), p.clock.now());
+  } catch (const std::exception& e) {
+    throw startup_error(fmt::format("playbooks.dir: loading '{}' failed: {}", cfg_.playbooks.dir, e.what()), 2);
+  }
+  for (const auto& d : problems)
+    (d.level == severity::error ? std::fprintf(stderr, "%s\n", d.to_string().c_str())
+                                : (log_.warn("playbook", {{"diagnostic", d.to_string()}}), 0));
+  if (has_errors(problems))
+    throw startup_error(fmt::format("playbooks in '{}' do not validate (see above)", cfg_.playbooks.dir), 2);
+  auto books = p.books.latest_all();
+  if (books.empty())
+    throw startup_error(fmt::format("playbooks.dir: no playbooks in '{}'", cfg_.playbooks.dir), 2);
+  for (const auto& b : books)
+    log_.info("playbook loaded", {{"playbook", b->id}, {"version", std::to_string(b->version)}});
+
+  diagnostics firm_problems;
+  p.firm = firm_file::load(cfg_.firm.file, firm_problems);
+  for (const auto& d : firm_problems) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  if (!p.firm || has_errors(firm_problems))
+    throw startup_error(fmt::format("firm.file: '{}' cannot be used (see above)", cfg_.firm.file), 2);
+
+  run_context ctx;
+  auto* st = p.store.get();
+  auto* lib = &p.books;
+  ctx.playbook_version = [lib, st](const std::string& id, int v) { return lib->version(id, v, st); };
+  ctx.playbook_latest = [lib](const std::string& id) { return lib->latest(id); };
+  ctx.now = &p.clock;
+  ctx.calendar = &p.calendar;
+  ctx.clients = p.firm.get();
+  ctx.tariffs = p.firm.get();
+  // Runs on the writer thread, inside its transaction: sees this batch's own writes.
+  ctx.quota_used = [st](std::string_view c, std::string_view s, std::string_view period) {
+    return st->quota_used(c, s, period);
+  };
+  p.engine = std::make_unique<case_engine>(*p.store, p.books, std::move(ctx));
+  p.writer_ = std::make_unique<writer>(*p.store, *p.engine, p.clock, writer::options{});
+
+  sqlite_store::options ropt;
+  ropt.read_only = true;
+  try {
+    p.dispatch_store = std::make_unique<sqlite_store>(cfg_.store.path, ropt);
+    std::vector<std::unique_ptr<store>> readers;
+    for (int i = 0; i < cfg_.http.threads + 1; ++i)
+      readers.push_back(std::make_unique<sqlite_store>(cfg_.store.path, ropt));
+    p.reads = std::make_unique<http::read_pool>(std::move(readers));
+  } catch (const std::exception& e) {
+    throw startup_error(fmt::format("store.path: cannot open '{}' for reading: {}", cfg_.store.path, e.what()), 1);
+  }
+
+  auto& step_seconds = p.metrics.get_histogram(
+      "reglament_step_seconds", "Time the engine spent on one event, in seconds",
+      {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1});
+  p.dispatcher = std::make_unique<outbox_dispatcher>(
+      *p.dispatch_store, p.clock, outbox_dispatcher::through(*p.writer_, &step_seconds));
+  p.dispatcher->set_metrics(&p.metrics);
+  try {
+    p.spools = spool::register_channels(cfg_.spool, *p.dispatcher, &p.clock);
+  } catch (const std::exception& e) {
+    throw startup_error(fmt::format("spool.dir: {}", e.what()), 1);
+  }
+
+  http::api_options aopt;
+  auto* disp = p.dispatcher.get();
+  aopt.on_commit = [disp] { disp->notify(); };
+  aopt.on_scrape = [disp](metric_registry& m) {
+    m.get_gauge("reglament_outbox_unroutable", "Due outbound messages with no channel adapter")
+        .set(static_cast<double>(disp->stats().unroutable.load()));
+  };
+  aopt.max_text_bytes = 64 * 1024;
+  p.routes = std::make_unique<http::api>(*p.writer_, *p.reads, p.books, p.firm.get(), p.metrics, aopt);
+
+  http::session_options sopt;
+  sopt.body_limit = cfg_.http.body_limit;
+  auto* log = &log_;
+  sopt.on_request = [log](const http::request_log& r) {
+    log_fields f{{"method", r.method}, {"path", r.path}, {"status", std::to_string(r.status)},
+                 {"ms", fmt::format("{:.2f}", r.ms)}};
+    if (r.id) f.emplace_back("case", std::to_string(r.id));
+    log->write(r.status >= 500 ? log_level::error : log_level::info, "request", f);
+  };
+
+  p.ioc = std::make_unique<net::io_context>(cfg_.http.threads);
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(cfg_.http.host, ec);
+  if (ec)
+    throw startup_error(fmt::format("http.listen: '{}' is not an IP address", cfg_.http.host), 1);
+  try {
+    p.listener = std::make_shared<http::listener>(*p.ioc, net::ip::tcp::endpoint{address, cfg_.http.port},
+                                                  *p.routes, sopt);
+  } catch (const std::exception& e) {
+    throw startup_error(fmt::format("http.listen: {}", e.what()), 1);
+  }
+  p.port = p.listener->local_endpoint().port();
+
+  p.writer_->start();
+  p.dispatcher->start();
+  p.listener->run();
+  p.signals = std::make_unique<net::signal_set>(*p.ioc, SIGINT, SIGTERM);
+  p.signals->async_wait([this](const boost::system::error_code& e, int sig) {
+    if (e == net::error::operation_aborted) return;
+    log_.info("signal received, stopping", {{"signal", std::to_string(sig)}});
+    stop();
+  });
+  for (int i = 0; i < cfg_.http.threads; ++i) p.io_threads.emplace_back([ioc = p.ioc.get()] { ioc->run(); });
+
+  log_.info(fmt::format("reglamentd listening on http://{}:{}", cfg_.http.host, p.port),
+            {{"threads", std::to_string(cfg_.http.threads)}, {"playbooks", cfg_.playbooks.dir},
+             {"spool", cfg_.spool.dir}});
+}
+
+void reglamentd::stop() {
+  if (!parts_ || !parts_->ioc) return;
+  std::lock_guard lock(stop_mutex_);
+  stop_requested_ = true;
+  stop_cv_.notify_all();
+}
+
+int reglamentd::run() {
+  auto& p = *parts_;
+  {
+    std::unique_lock lock(stop_mutex_);
+    stop_cv_.wait(lock, [this] { return stop_requested_; });
+  }
+  // 1. No new connections, and no new signal handling.
+  p.listener->stop();
+  net::post(*p.ioc, [sig = p.signals.get()] {
+    boost::system::error_code ec;
+    sig->cancel(ec);
+  });
+  // 2. No new deliveries; the one in progress finishes.
+  p.dispatcher->stop();
+  // 3. Requests already read are committed and answered (replies are posted to the
+  //    sessions' strands, which still run).
+  p.writer_->stop();
+  // Give the sessions a moment to write the replies the drain produced.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  p.ioc->stop();
+  for (auto& t : p.io_threads)
+    if (t.joinable()) t.join();
+  p.io_threads.clear();
+  const auto& ws = p.writer_->stats();
+  log_.info("reglamentd stopped", {{"batches", std::to_string(ws.batches.load())},
+                                   {"events", std::to_string(ws.items.load())},
+                                   {"timers_fired", std::to_string(ws.timers_fired.load())},
+                                   {"failed_commits", std::to_string(ws.failed_commits.load())}});
+  // 4. Close in reverse order of opening.
+  p.listener.reset();
+  p.signals.reset();
+  p.ioc.reset();
+  p.routes.reset();
+  p.reads.reset();
+  p.dispatcher.reset();
+  p.spools.clear();
+  p.dispatch_store.reset();
+  p.writer_.reset();
+  p.engine.reset();
+  p.store.reset();
+  return 0;
+}
+
+}  // namespace reglament::daemon
