@@ -1,0 +1,147 @@
+#include "engine/case_engine.hpp"
+
+#include "engine/firm_file.hpp"
+#include "engine/playbook_loader.hpp"
+#include "engine/sandbox.hpp"
+#include "engine/store/sqlite_store.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace reglament;
+
+namespace {
+
+const char* playbooks_dir = REGLAMENT_SOURCE_DIR "/playbooks/bookkeeping";
+
+struct fixture {
+  sqlite_store st{":memory:"};
+  playbook_library books;
+  std::unique_ptr<firm_file> firm;
+  std::unique_ptr<sandbox> box;
+
+  fixture() {
+    auto problems = books.load_directory(playbooks_dir, &st, timestamp{});
+    REQUIRE_FALSE(has_errors(problems));
+    diagnostics firm_problems;
+    firm = firm_file::load(firm_file::beside(playbooks_dir), firm_problems);
+    REQUIRE(firm);
+    // Monday 23 Nov 2026, 10:00 Moscow.
+    box = std::make_unique<sandbox>(st, books, firm.get(), from_millis(1795417200000));
+  }
+  engine_result say(const std::string& id, const std::string& text, const std::string& sender = "anna@romashka.ru") {
+    return box->inbound({"email", id, sender, "", text});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an inbound message opens a case, greets, and is journaled once", "[engine]") {
+  fixture f;
+  auto r = f.say("m1", "Пришлите выписку за октябрь");
+  REQUIRE(r.error.empty());
+  CHECK_FALSE(r.duplicate);
+  auto c = f.st.load_case(r.id);
+  REQUIRE(c);
+  CHECK(c->client_id == "romashka");
+  CHECK(c->step == "set_deadline");
+  CHECK(c->status == case_status::waiting_manager);
+  auto out = f.st.outbox("", 10);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].to == "anna@romashka.ru");
+  CHECK_THAT(out[0].text, Catch::StartsWith("Доброе утро, Анна Сергеевна!"));
+}
+
+TEST_CASE("a replayed message is acknowledged as a duplicate and changes nothing", "[engine]") {
+  fixture f;
+  auto first = f.say("m1", "Пришлите выписку");
+  auto facts = f.st.journal(first.id).size();
+  auto again = f.say("m1", "Пришлите выписку");
+  CHECK(again.duplicate);
+  CHECK(again.id == first.id);
+  CHECK(f.st.journal(first.id).size() == facts);
+  CHECK(f.st.outbox("", 10).size() == 1);
+}
+
+TEST_CASE("later messages from the same sender join the open case; after it closes a new case opens", "[engine]") {
+  fixture f;
+  auto a = f.say("m1", "Подготовьте приказ на отпуск");
+  auto b = f.say("m2", "Нет, не надо");  // the case is at the quote form: journaled, no step change
+  CHECK(b.id == a.id);
+  CHECK(f.st.load_case(a.id)->step == "quote");
+  staff_action submit{staff_action::kind::submit, "quote", "", {{"price", 1500}, {"deadline", "завтра"}}, "", "manager"};
+  REQUIRE(f.box->act(a.id, submit).error.empty());
+  auto c = f.say("m3", "Нет, не надо");
+  CHECK(c.id == a.id);
+  CHECK(f.st.load_case(a.id)->outcome == "declined");
+  auto d = f.say("m4", "Пришлите выписку");
+  CHECK(d.id != a.id);
+}
+
+TEST_CASE("refusals say why and map to HTTP statuses", "[engine]") {
+  fixture f;
+  auto r = f.say("m1", "Подготовьте приказ на отпуск");
+  staff_action wrong_step{staff_action::kind::choose, "check", "x", {}, "", "manager"};
+  auto w = f.box->act(r.id, wrong_step);
+  CHECK(w.http_status == 409);
+  CHECK_THAT(w.error, Catch::Contains("not current"));
+  staff_action missing{staff_action::kind::submit, "quote", "", {{"price", 1}}, "", "manager"};
+  auto m = f.box->act(r.id, missing);
+  CHECK(m.http_status == 422);
+  CHECK_THAT(m.error, Catch::Contains("deadline"));
+  auto none = f.box->act(999, wrong_step);
+  CHECK(none.http_status == 404);
+  auto bad = f.box->inbound({"email", "m9", "a@b.c", "", std::string("\xff\xfe", 2)});
+  CHECK(bad.http_status == 422);
+  auto unknown_channel = f.box->inbound({"fax", "m10", "a@b.c", "", "hi"});
+  CHECK_THAT(unknown_channel.error, Catch::Contains("no playbook"));
+}
+
+TEST_CASE("cases keep running on the playbook version they started with", "[engine]") {
+  fixture f;
+  auto r = f.say("m1", "Подготовьте приказ на отпуск");
+  REQUIRE(f.st.load_case(r.id)->version == 1);
+
+  // The owner changes a message text: a new version appears, the old one stays.
+  auto v1 = f.books.latest("intake");
+  std::string changed = v1->source;
+  auto pos = changed.find("Спасибо за заявку, уже смотрим.");
+  REQUIRE(pos != std::string::npos);
+  changed.replace(pos, std::string("Спасибо за заявку, уже смотрим.").size(), "Благодарим за обращение!");
+  auto loaded = load_playbook_text(changed, v1->file);
+  REQUIRE(loaded.book);
+  loaded.book->version = f.st.register_playbook(*loaded.book, timestamp{});
+  CHECK(loaded.book->version == 2);
+  f.books.add(std::make_shared<const playbook>(std::move(*loaded.book)));
+
+  auto s = f.say("m2", "Пришлите выписку", "igor@vektor-plus.ru");
+  CHECK(f.st.load_case(s.id)->version == 2);
+  CHECK(f.st.load_case(r.id)->version == 1);
+  CHECK(f.st.playbook_versions("intake").size() == 2);
+
+  // The old case goes on by its own version.
+  staff_action submit{staff_action::kind::submit, "quote", "", {{"price", 1500}, {"deadline", "завтра"}}, "", "manager"};
+  REQUIRE(f.box->act(r.id, submit).error.empty());
+  CHECK(f.st.load_case(r.id)->step == "wait_consent");
+
+  // After a restart the library no longer holds v1 in memory: it is read back from the store.
+  playbook_library fresh;
+  fresh.add(f.books.latest("intake"));
+  auto old = fresh.version("intake", 1, &f.st);
+  REQUIRE(old);
+  CHECK(old->sha256 == v1->sha256);
+}
+
+TEST_CASE("the derived tables equal a replay of the journal after a full conversation", "[engine][store]") {
+  fixture f;
+  auto r = f.say("m1", "Подготовьте приказ на отпуск");
+  staff_action submit{staff_action::kind::submit, "quote", "", {{"price", 1500}, {"deadline", "завтра"}}, "", "manager"};
+  f.box->act(r.id, submit);
+  f.say("m2", "Да");
+  f.box->act(r.id, {staff_action::kind::done, "invoice", "", {}, "", "manager"});
+  f.box->advance(*parse_duration("4 рабочих дня"));
+  f.say("m3", "Пришлите выписку", "igor@vektor-plus.ru");
+  auto report = f.st.verify_replay();
+  for (const auto& d : report.differences) UNSCOPED_INFO(d);
+  CHECK(report.differences.empty());
+  CHECK(report.cases == 2);
+}

@@ -1,0 +1,74 @@
+#include "engine/story.hpp"
+
+#include "engine/store/sqlite_store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace reglament;
+
+namespace {
+
+story_options memory_stores() {
+  story_options o;
+  o.make_store = [] { return std::make_unique<sqlite_store>(":memory:"); };
+  return o;
+}
+
+// A story file beside the shipped playbooks' folder layout, in a temp dir.
+std::string write_story(const std::string& body) {
+  namespace fs = std::filesystem;
+  auto dir = fs::temp_directory_path() / ("reglament-story-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto file = dir / "t.story.yaml";
+  std::ofstream(file) << "playbooks: " << REGLAMENT_SOURCE_DIR << "/playbooks/bookkeeping\n"
+                      << "firm: " << REGLAMENT_SOURCE_DIR << "/playbooks/bookkeeping/firm/demo-firm.yaml\n"
+                      << body;
+  return file.string();
+}
+
+}  // namespace
+
+TEST_CASE("a failing expectation names the story line and what actually happened", "[playbook]") {
+  auto path = write_story(R"(stories:
+  - name: wrong greeting
+    from: romashka
+    dialogue:
+      - client: "Пришлите выписку"
+      - reply: "Добрый вечер"
+      - step: quote
+)");
+  auto report = run_stories(path, memory_stores());
+  REQUIRE(report.stories == 1);
+  REQUIRE(report.failures.size() == 2);
+  CHECK(report.failures[0].pos.line == 8);  // two header lines precede the story
+  CHECK_THAT(report.failures[0].message, Catch::Contains("Доброе утро, Анна Сергеевна"));
+  CHECK(report.failures[1].pos.line == 9);
+  CHECK_THAT(report.failures[1].message, Catch::Contains("expected step quote, got set_deadline"));
+  CHECK_FALSE(report.ok());
+}
+
+TEST_CASE("an unknown instruction and an action refused without `refused:` fail the story", "[playbook]") {
+  auto path = write_story(R"(stories:
+  - name: bad lines
+    from: romashka
+    dialogue:
+      - client: "Пришлите выписку"
+      - wait_for: 2 дня
+      - manager: { choose: "Нет такого" }
+)");
+  auto report = run_stories(path, memory_stores());
+  REQUIRE(report.failures.size() == 2);
+  CHECK_THAT(report.failures[0].message, Catch::Contains("unknown instruction 'wait_for'"));
+  CHECK_THAT(report.failures[1].message, Catch::Contains("refused"));
+}
+
+TEST_CASE("a broken story file is reported with its position", "[playbook]") {
+  auto path = write_story("stories: [ {name: x\n");
+  auto report = run_stories(path, memory_stores());
+  REQUIRE_FALSE(report.problems.empty());
+  CHECK(report.problems[0].pos.line >= 1);
+  CHECK_FALSE(report.ok());
+}
