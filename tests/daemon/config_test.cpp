@@ -1,0 +1,76 @@
+#include "daemon/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace reglament::daemon;
+
+namespace {
+std::string write_config(const std::string& text) {
+  auto p = std::filesystem::temp_directory_path() / ("reglament-config-" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(p) << text;
+  return p.string();
+}
+}  // namespace
+
+TEST_CASE("defaults load without a file", "[config]") {
+  auto c = load_config(std::nullopt, {});
+  CHECK(c.store.path == "var/reglament.db");
+  CHECK(c.store.synchronous == "full");
+  CHECK(c.http.host == "127.0.0.1");
+  CHECK(c.http.port == 8080);
+  CHECK(c.http.threads == 2);
+  CHECK(c.spool.dir == "var/spool");
+  CHECK(c.spool.channels.size() == 5);
+  CHECK_FALSE(c.playbooks.dir.empty());
+  CHECK_FALSE(c.firm.file.empty());
+}
+
+TEST_CASE("a file and flags override the defaults", "[config]") {
+  auto f = write_config("[http]\nlisten = \"0.0.0.0:9000\"\nthreads = 4\n[log]\nformat = \"json\"\n");
+  overrides o;
+  o.data_dir = "/tmp/x";
+  o.playbooks = "/srv/books";
+  auto c = load_config(f, o);
+  CHECK(c.http.host == "0.0.0.0");
+  CHECK(c.http.port == 9000);
+  CHECK(c.http.threads == 4);
+  CHECK(c.log.format == "json");
+  CHECK(c.store.path == "/tmp/x/reglament.db");
+  CHECK(c.spool.dir == "/tmp/x/spool");
+  CHECK(c.playbooks.dir == "/srv/books");
+  CHECK(c.firm.file == "/srv/books/firm.yaml");
+  o = {};
+  o.listen = "127.0.0.1:0";
+  CHECK(load_config(f, o).http.port == 0);
+}
+
+TEST_CASE("a bad value names the file and the key", "[config]") {
+  auto f = write_config("[http]\nlisten = \"8080\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), "config " + f + ": http.listen: expected HOST:PORT, got '8080'");
+  f = write_config("[http]\nthreads = \"two\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("http.threads: expected an integer"));
+  f = write_config("[store]\npaht = \"x\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("store.paht: unknown key"));
+  f = write_config("[spool]\nchannels = \"email\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("spool.channels: expected an array"));
+  f = write_config("[http\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("line 1"));
+  CHECK_THROWS_WITH(load_config(std::string("/nonexistent.toml"), {}), Catch::Contains("no such file"));
+  overrides o;
+  o.listen = "localhost";
+  CHECK_THROWS_WITH(load_config(std::nullopt, o), Catch::Contains("--listen: expected HOST:PORT"));
+}
+
+TEST_CASE("listen addresses", "[config]") {
+  std::string h;
+  unsigned short p = 1;
+  CHECK(parse_listen("[::1]:0", h, p));
+  CHECK(h == "::1");
+  CHECK(p == 0);
+  CHECK_FALSE(parse_listen(":80", h, p));
+  CHECK_FALSE(parse_listen("host:70000", h, p));
+  CHECK_FALSE(parse_listen("host:", h, p));
+}

@@ -1,0 +1,158 @@
+// Test helpers for the daemon's integration tests: runs the real reglamentd binary as a
+// child process on 127.0.0.1 port 0 with its own data dir, and a tiny blocking HTTP
+// client (Boost.Beast, one keep-alive connection, reconnects on error). Not thread-safe:
+// one client per thread.
+#pragma once
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace reglament::testing {
+
+inline std::string temp_dir(const std::string& name) {
+  auto d = std::filesystem::temp_directory_path() /
+           ("reglament-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+class daemon_process {
+ public:
+  // Starts REGLAMENTD_BINARY with `args` plus --listen/--data-dir/--print-port-file, and
+  // waits (up to 20 s) for the port file. Throws if it exits first.
+  daemon_process(const std::string& data_dir, std::vector<std::string> args) : data_dir_(data_dir) {
+    port_file_ = data_dir + "/port";
+    log_file_ = data_dir + "/reglamentd.log";
+    std::filesystem::remove(port_file_);
+    args.insert(args.begin(), {REGLAMENTD_BINARY, "--listen", "127.0.0.1:0", "--data-dir", data_dir,
+                               "--print-port-file", port_file_});
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      FILE* log = std::fopen(log_file_.c_str(), "a");
+      if (log) {
+        ::dup2(fileno(log), 1);
+        ::dup2(fileno(log), 2);
+      }
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    for (int i = 0; i < 2000; ++i) {
+      std::ifstream in(port_file_);
+      if (in >> port_) return;
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        throw std::runtime_error("reglamentd exited at start-up; log:\n" + log());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    throw std::runtime_error("reglamentd did not write its port file; log:\n" + log());
+  }
+  ~daemon_process() {
+    if (pid_ > 0) kill(SIGKILL);
+  }
+
+  unsigned short port() const { return port_; }
+  // Sends `sig` and waits for the exit; returns the exit status (or 128+signal).
+  int kill(int sig) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  std::string log() const {
+    std::ifstream in(log_file_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+ private:
+  std::string data_dir_, port_file_, log_file_;
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+};
+
+struct http_reply {
+  int status = 0;  // 0: no answer (connection failed)
+  std::string body;
+};
+
+class http_client {
+ public:
+  explicit http_client(unsigned short port) : port_(port) {}
+
+  http_reply request(boost::beast::http::verb method, const std::string& target,
+                     const std::string& body = {}) {
+    namespace http = boost::beast::http;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      try {
+        if (!stream_) connect();
+        http::request<http::string_body> req{method, target, 11};
+        req.set(http::field::host, "127.0.0.1");
+        req.keep_alive(true);
+        if (!body.empty() || method == http::verb::post) {
+          req.set(http::field::content_type, "application/json");
+          req.body() = body;
+          req.prepare_payload();
+        }
+        http::write(*stream_, req);
+        http::response<http::string_body> res;
+        http::read(*stream_, buffer_, res);
+        if (!res.keep_alive()) stream_.reset();
+        return {static_cast<int>(res.result_int()), res.body()};
+      } catch (const std::exception&) {
+        stream_.reset();
+        buffer_.clear();
+        // A request sent on a connection the server had closed: try once on a new one.
+        // A refused connection fails again at once and is reported as no answer.
+      }
+    }
+    return {};
+  }
+  http_reply get(const std::string& target) { return request(boost::beast::http::verb::get, target); }
+  http_reply post(const std::string& target, const std::string& body) {
+    return request(boost::beast::http::verb::post, target, body);
+  }
+  void retarget(unsigned short port) {
+    port_ = port;
+    stream_.reset();
+  }
+
+ private:
+  void connect() {
+    using boost::asio::ip::tcp;
+    stream_.emplace(ioc_);
+    stream_->expires_after(std::chrono::seconds(30));
+    stream_->connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
+    stream_->expires_never();
+  }
+
+  unsigned short port_;
+  boost::asio::io_context ioc_;
+  std::optional<boost::beast::tcp_stream> stream_;
+  boost::beast::flat_buffer buffer_;
+};
+
+}  // namespace reglament::testing

@@ -1,0 +1,163 @@
+// Integration: the real reglamentd binary on loopback port 0, driven over HTTP.
+#include "tests/daemon/daemon_process.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+
+using namespace reglament::testing;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+json body(const http_reply& r) { return json::parse(r.body); }
+
+json inbound(const std::string& ext, const std::string& sender, const std::string& text) {
+  return {{"channel", "telegram"}, {"external_id", ext}, {"sender", sender}, {"text", text}};
+}
+
+}  // namespace
+
+TEST_CASE("reglamentd serves the API end to end", "[integration]") {
+  auto dir = temp_dir("it-api");
+  daemon_process d(dir, {});
+  http_client c(d.port());
+
+  SECTION("health and metrics") {
+    auto h = c.get("/healthz");
+    CHECK(h.status == 200);
+    CHECK(body(h)["status"] == "ok");
+    c.post("/api/v1/inbound", inbound("m-metrics", "@metrics", "Здравствуйте").dump());
+    auto m = c.get("/metrics");
+    CHECK(m.status == 200);
+    for (auto name : {"reglament_messages_in_total{channel=\"telegram\"} 1", "# TYPE reglament_cases gauge",
+                      "reglament_step_seconds_bucket", "reglament_outbox_backlog", "reglament_timers_pending",
+                      "reglament_commit_batch_size_bucket{le=\"1\"}", "reglament_writer_queue_depth"})
+      CHECK_THAT(m.body, Catch::Contains(name));
+  }
+
+  SECTION("an inbound message opens a case once; the reply reaches the spool") {
+    auto first = c.post("/api/v1/inbound", inbound("m1", "@anna", "Здравствуйте, нужна справка").dump());
+    REQUIRE(first.status == 201);
+    auto id = body(first)["case"].get<long long>();
+    CHECK(body(first)["duplicate"] == false);
+    auto again = c.post("/api/v1/inbound", inbound("m1", "@anna", "Здравствуйте, нужна справка").dump());
+    CHECK(again.status == 200);
+    CHECK(body(again)["duplicate"] == true);
+    CHECK(body(again)["case"] == id);
+
+    auto got = c.get("/api/v1/cases/" + std::to_string(id));
+    REQUIRE(got.status == 200);
+    auto cs = body(got);
+    CHECK(cs["case"]["playbook"] == "intake");
+    CHECK(cs["case"]["status"].is_string());
+    CHECK(cs["journal"].size() >= 3);
+    CHECK(cs["journal"][0]["kind"] == "case_opened");
+    CHECK(cs["journal"][0]["at"].get<std::string>().back() == 'Z');
+
+    auto list = c.get("/api/v1/cases?open=1&limit=10");
+    REQUIRE(list.status == 200);
+    CHECK(body(list)["cases"].size() >= 1);
+
+    // The greeting is delivered to the telegram spool and recorded as sent.
+    bool sent = false;
+    for (int i = 0; i < 300 && !sent; ++i) {
+      auto ob = body(c.get("/api/v1/outbox?state=sent"));
+      for (const auto& row : ob["outbox"]) sent = sent || row["case"] == id;
+      if (!sent) std::this_thread::sleep_for(10ms);
+    }
+    CHECK(sent);
+    std::ifstream spool(dir + "/spool/telegram.jsonl");
+    std::string line;
+    REQUIRE(std::getline(spool, line));
+    CHECK(json::parse(line)["key"] == "c" + std::to_string(id) + "-m1");
+
+    SECTION("actions on the current step only") {
+      auto step = cs["case"]["step"]["id"].get<std::string>();
+      auto wrong = c.post("/api/v1/cases/" + std::to_string(id) + "/actions",
+                          json{{"action", "done"}, {"step", "no_such_step"}}.dump());
+      CHECK(wrong.status == 409);
+      CHECK(body(wrong)["error"]["code"] == "conflict");
+      auto skip = c.post("/api/v1/cases/" + std::to_string(id) + "/actions",
+                         json{{"action", "skip"}, {"step", step}}.dump());
+      CHECK(skip.status == 422);
+      CHECK(body(skip)["error"]["field"] == "reason");
+      auto note = c.post("/api/v1/cases/" + std::to_string(id) + "/actions",
+                         json{{"action", "note"}, {"reason", "Клиент звонил"}, {"actor", "olga"}}.dump());
+      CHECK(note.status == 200);
+      if (!cs["case"]["step"]["choices"].empty() && cs["case"]["step"]["kind"] == "choice") {
+        auto option = cs["case"]["step"]["choices"][0]["key"].get<std::string>();
+        auto ok = c.post("/api/v1/cases/" + std::to_string(id) + "/actions",
+                         json{{"action", "choose"}, {"step", step}, {"option", option}, {"actor", "olga"}}.dump());
+        CHECK(ok.status == 200);
+        CHECK(body(ok)["facts"].size() >= 1);
+      }
+    }
+  }
+
+  SECTION("bad requests are refused with the field at fault") {
+    auto bad_json = c.post("/api/v1/inbound", "{not json");
+    CHECK(bad_json.status == 400);
+    CHECK(body(bad_json)["error"]["code"] == "bad_json");
+
+    auto j = inbound("x", "@x", "hi");
+    j["channel"] = 42;
+    auto wrong_type = c.post("/api/v1/inbound", j.dump());
+    CHECK(wrong_type.status == 400);
+    CHECK(body(wrong_type)["error"]["field"] == "channel");
+
+    j = inbound("x", "@x", "hi");
+    j["colour"] = "red";
+    auto unknown = c.post("/api/v1/inbound", j.dump());
+    CHECK(unknown.status == 400);
+    CHECK(body(unknown)["error"]["field"] == "colour");
+
+    j = inbound("x", "@x", "hi");
+    j.erase("sender");
+    auto missing = c.post("/api/v1/inbound", j.dump());
+    CHECK(missing.status == 400);
+    CHECK(body(missing)["error"]["field"] == "sender");
+
+    auto big = c.post("/api/v1/inbound", inbound("x", "@x", std::string(70 * 1024, 'a')).dump());
+    CHECK(big.status == 413);
+    CHECK(body(big)["error"]["code"] == "too_large");
+
+    CHECK(c.get("/api/v1/cases/999999").status == 404);
+    CHECK(c.get("/api/v1/nothing").status == 404);
+    CHECK(c.get("/api/v1/cases?colour=1").status == 400);
+    CHECK(c.get("/api/v1/inbound").status == 405);
+    // The connection still works after an error.
+    CHECK(c.get("/healthz").status == 200);
+  }
+
+  CHECK(d.kill(SIGTERM) == 0);
+  CHECK_THAT(d.log(), Catch::Contains("reglamentd listening on http://127.0.0.1:"));
+  CHECK_THAT(d.log(), Catch::Contains("reglamentd stopped"));
+}
+
+TEST_CASE("a misconfiguration stops reglamentd with one message naming the key", "[integration]") {
+  auto dir = temp_dir("it-config");
+  std::ofstream(dir + "/bad.toml") << "[http]\nlisten = \"8080\"\n";
+  auto cmd = std::string(REGLAMENTD_BINARY) + " --config " + dir + "/bad.toml > " + dir + "/out 2>&1";
+  int rc = std::system(cmd.c_str());
+  CHECK(WEXITSTATUS(rc) == 1);
+  std::ifstream in(dir + "/out");
+  std::string out(std::istreambuf_iterator<char>(in), {});
+  CHECK_THAT(out, Catch::Contains("config " + dir + "/bad.toml: http.listen: expected HOST:PORT, got '8080'"));
+}
+
+TEST_CASE("invalid playbooks stop reglamentd with exit code 2 and every diagnostic", "[integration]") {
+  auto dir = temp_dir("it-books");
+  std::filesystem::create_directories(dir + "/books");
+  std::ofstream(dir + "/books/broken.yaml") << "id: broken\ntitle: x\ntrigger:\n  message: [api]\nsteps:\n  - id: a\n    say: hi\n    next: nowhere\n";
+  auto cmd = std::string(REGLAMENTD_BINARY) + " --listen 127.0.0.1:0 --data-dir " + dir + "/data --playbooks " +
+             dir + "/books > " + dir + "/out 2>&1";
+  int rc = std::system(cmd.c_str());
+  CHECK(WEXITSTATUS(rc) == 2);
+  std::ifstream in(dir + "/out");
+  std::string out(std::istreambuf_iterator<char>(in), {});
+  CHECK_THAT(out, Catch::Contains("broken.yaml"));
+  CHECK_THAT(out, Catch::Contains("nowhere"));
+}

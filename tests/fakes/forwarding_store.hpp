@@ -1,0 +1,88 @@
+// A store that forwards every call to another store (leveldb's EnvWrapper idea), so a
+// test can count transactions and inject failures around a real sqlite_store. Same
+// threading rules as the store it wraps. Test-only.
+#pragma once
+
+#include "engine/store.hpp"
+
+#include <atomic>
+#include <stdexcept>
+
+namespace reglament::fakes {
+
+class forwarding_store : public store {
+ public:
+  explicit forwarding_store(store& inner) : inner_(inner) {}
+
+  void begin() override { inner_.begin(); }
+  void commit() override { inner_.commit(); }
+  void rollback() override { inner_.rollback(); }
+  void savepoint() override { inner_.savepoint(); }
+  void release_savepoint() override { inner_.release_savepoint(); }
+  void rollback_to_savepoint() override { inner_.rollback_to_savepoint(); }
+
+  int register_playbook(const playbook& pb, timestamp now) override { return inner_.register_playbook(pb, now); }
+  std::vector<stored_playbook_version> playbook_versions(const std::string& id) override {
+    return inner_.playbook_versions(id);
+  }
+  std::optional<stored_playbook_version> playbook_version(const std::string& id, int v) override {
+    return inner_.playbook_version(id, v);
+  }
+  case_id next_case_id() override { return inner_.next_case_id(); }
+  std::optional<case_state> load_case(case_id id) override { return inner_.load_case(id); }
+  std::optional<case_id> open_case_for_thread(const std::string& c, const std::string& t) override {
+    return inner_.open_case_for_thread(c, t);
+  }
+  void append(case_id id, const std::vector<fact>& f, const case_state& after) override {
+    inner_.append(id, f, after);
+  }
+  std::optional<case_id> inbound_case(const std::string& c, const std::string& e) override {
+    return inner_.inbound_case(c, e);
+  }
+  void record_inbound(const std::string& c, const std::string& e, case_id id, timestamp at) override {
+    inner_.record_inbound(c, e, id, at);
+  }
+  std::vector<timer_row> due_timers(timestamp now, int limit) override { return inner_.due_timers(now, limit); }
+  std::optional<timestamp> next_timer_due() override { return inner_.next_timer_due(); }
+  std::vector<outbox_row> outbox_due(timestamp now, int limit) override { return inner_.outbox_due(now, limit); }
+  std::vector<outbox_row> outbox(const std::string& state, int limit) override { return inner_.outbox(state, limit); }
+  int quota_used(std::string_view c, std::string_view s, std::string_view p) override {
+    return inner_.quota_used(c, s, p);
+  }
+  std::vector<case_row> cases(const case_filter& f) override { return inner_.cases(f); }
+  std::vector<journal_entry> journal(case_id id) override { return inner_.journal(id); }
+  std::int64_t count_cases_by_status(const std::string& s) override { return inner_.count_cases_by_status(s); }
+  replay_report verify_replay() override { return inner_.verify_replay(); }
+
+ protected:
+  store& inner_;
+};
+
+// Counts transactions and can make the next commit fail like a full disk would.
+class counting_store : public forwarding_store {
+ public:
+  using forwarding_store::forwarding_store;
+
+  void begin() override {
+    forwarding_store::begin();
+    ++begins;
+  }
+  void commit() override {
+    if (fail_next_commit.exchange(false)) throw std::runtime_error("injected: database or disk is full");
+    forwarding_store::commit();
+    ++commits;
+  }
+  std::vector<timer_row> due_timers(timestamp now, int limit) override {
+    last_due_query_ms = to_millis(now);
+    ++due_queries;
+    return forwarding_store::due_timers(now, limit);
+  }
+
+  std::atomic<int> begins{0};
+  std::atomic<int> commits{0};
+  std::atomic<int> due_queries{0};
+  std::atomic<std::int64_t> last_due_query_ms{0};
+  std::atomic<bool> fail_next_commit{false};
+};
+
+}  // namespace reglament::fakes
