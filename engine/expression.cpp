@@ -206,27 +206,23 @@ class parser {
     return n;
   }
 
-  node_ptr parse_or() {
-    node_ptr l = parse_and();
-    while (l && is_word({"or", "или"})) {
+  // One level of left-associative operators: next (op next)*. `name` replaces the
+  // operator's spelling when several spellings mean one thing (or / или).
+  node_ptr left_assoc(std::initializer_list<std::string_view> ops, node_ptr (parser::*next)(),
+                      const char* name = nullptr) {
+    node_ptr l = (this->*next)();
+    while (l && is_word(ops)) {
+      std::string op = name ? name : current_.text;
       if (!advance()) return nullptr;
-      node_ptr r = parse_and();
+      node_ptr r = (this->*next)();
       if (!r) return nullptr;
-      l = binary("or", l, r);
+      l = binary(op, l, r);
     }
     return l;
   }
 
-  node_ptr parse_and() {
-    node_ptr l = parse_not();
-    while (l && is_word({"and", "и"})) {
-      if (!advance()) return nullptr;
-      node_ptr r = parse_not();
-      if (!r) return nullptr;
-      l = binary("and", l, r);
-    }
-    return l;
-  }
+  node_ptr parse_or() { return left_assoc({"or", "или"}, &parser::parse_and, "or"); }
+  node_ptr parse_and() { return left_assoc({"and", "и"}, &parser::parse_not, "and"); }
 
   node_ptr parse_not() {
     if (is_word({"not", "не"})) {
@@ -251,29 +247,8 @@ class parser {
     return l;
   }
 
-  node_ptr parse_sum() {
-    node_ptr l = parse_product();
-    while (l && current_.k == token::kind::op && (current_.text == "+" || current_.text == "-")) {
-      std::string op = current_.text;
-      if (!advance()) return nullptr;
-      node_ptr r = parse_product();
-      if (!r) return nullptr;
-      l = binary(op, l, r);
-    }
-    return l;
-  }
-
-  node_ptr parse_product() {
-    node_ptr l = parse_unary();
-    while (l && current_.k == token::kind::op && (current_.text == "*" || current_.text == "/")) {
-      std::string op = current_.text;
-      if (!advance()) return nullptr;
-      node_ptr r = parse_unary();
-      if (!r) return nullptr;
-      l = binary(op, l, r);
-    }
-    return l;
-  }
+  node_ptr parse_sum() { return left_assoc({"+", "-"}, &parser::parse_product); }
+  node_ptr parse_product() { return left_assoc({"*", "/"}, &parser::parse_unary); }
 
   node_ptr parse_unary() {
     if (current_.k == token::kind::op && current_.text == "-") {
