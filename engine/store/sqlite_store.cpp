@@ -90,6 +90,8 @@ class query {
   // REQUIRES: `v` outlives this query (saves a copy on the append path).
   query& bind_static(int i, std::string_view v) { return text(i, v, SQLITE_STATIC); }
 
+  int changes() const { return sqlite3_changes(sqlite3_db_handle(s_)); }
+
   bool next() {
     const int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
@@ -170,6 +172,7 @@ class statement_cache {
 // never the clock, so a replay writes byte-identical rows.
 enum projection_sql : std::size_t {
   p_upsert_case,
+  p_update_case,
   p_upsert_task,
   p_delete_task,
   p_outbox_insert,
@@ -195,6 +198,11 @@ constexpr std::array<sql_def, p_count_> projection_defs{{
      "updated_at = excluded.updated_at, "
      "closed_at = CASE WHEN excluded.status = 'closed' THEN coalesce(?14, c.closed_at) END, "
      "state = excluded.state"},
+    // Leaves the columns only case_opened sets alone: fewer columns to compare and write.
+    {"update case row",
+     "UPDATE {0}cases SET playbook = ?2, version = ?3, status = ?4, step = ?5, assignee = ?6, "
+     "outcome = ?7, updated_at = ?8, closed_at = CASE WHEN ?4 = 'closed' THEN coalesce(?9, closed_at) END, "
+     "state = ?10 WHERE id = ?1"},
     {"update task row",
      "INSERT INTO {0}tasks AS t(case_id, assignee, step, waiting_for, since) "
      "VALUES(?1, ?2, ?3, ?4, coalesce(?5, ?6)) "
@@ -235,6 +243,12 @@ bool sets_status(fact_kind k) {
   }
 }
 
+// Facts after which the tasks row (status, assignee, step) may be different.
+bool touches_task(fact_kind k) {
+  return sets_status(k) || k == fact_kind::assigned || k == fact_kind::playbook_called ||
+         k == fact_kind::playbook_returned;
+}
+
 class projection {
  public:
   projection(const connection& c, std::string prefix, bool persistent)
@@ -245,6 +259,7 @@ class projection {
   // projecting it batch by batch (live) give the same rows.
   void apply(case_id id, std::span<const fact> facts, const case_state& after, std::string_view state_json) {
     std::optional<std::int64_t> closed_at, status_since;
+    bool opened = false, task_changed = false;
     for (const auto& f : facts) {
       const auto& d = f.data;
       switch (f.kind) {
@@ -309,28 +324,48 @@ class projection {
           break;
       }
       if (sets_status(f.kind)) status_since = to_millis(f.at);
+      opened = opened || f.kind == fact_kind::case_opened;
+      task_changed = task_changed || touches_task(f.kind);
     }
 
     const char* status = to_string(after.status);
-    st_.use(p_upsert_case, id)
-        .bind(1, id)
-        .bind_static(2, after.playbook)
-        .bind(3, after.version)
-        .bind_static(4, status)
-        .bind_static(5, after.step)
-        .bind_static(6, after.channel)
-        .bind_static(7, after.sender)
-        .bind_static(8, after.thread)
-        .bind_static(9, after.client_id)
-        .bind_static(10, after.assignee)
-        .bind_static(11, after.outcome)
-        .bind(12, after.opened_at)
-        .bind(13, after.updated_at)
-        .bind(14, closed_at)
-        .bind_static(15, state_json)
-        .run();
+    if (!opened) {
+      auto q = st_.use(p_update_case, id);
+      q.bind(1, id)
+          .bind_static(2, after.playbook)
+          .bind(3, after.version)
+          .bind_static(4, status)
+          .bind_static(5, after.step)
+          .bind_static(6, after.assignee)
+          .bind_static(7, after.outcome)
+          .bind(8, after.updated_at)
+          .bind(9, closed_at)
+          .bind_static(10, state_json)
+          .run();
+      opened = q.changes() == 0;  // no row yet (a journal without case_opened): insert it
+    }
+    if (opened)
+      st_.use(p_upsert_case, id)
+          .bind(1, id)
+          .bind_static(2, after.playbook)
+          .bind(3, after.version)
+          .bind_static(4, status)
+          .bind_static(5, after.step)
+          .bind_static(6, after.channel)
+          .bind_static(7, after.sender)
+          .bind_static(8, after.thread)
+          .bind_static(9, after.client_id)
+          .bind_static(10, after.assignee)
+          .bind_static(11, after.outcome)
+          .bind(12, after.opened_at)
+          .bind(13, after.updated_at)
+          .bind(14, closed_at)
+          .bind_static(15, state_json)
+          .run();
 
     // A task row exists while the case waits for a person; `since` is when it began waiting.
+    // Unless a fact could change status, assignee or step, the row is already right.
+    if (!task_changed) return;
     if (after.status == case_status::waiting_manager || after.status == case_status::waiting_director)
       st_.use(p_upsert_task, id)
           .bind(1, id)
