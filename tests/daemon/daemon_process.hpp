@@ -38,6 +38,7 @@ class daemon_process {
   // Starts REGLAMENTD_BINARY with `args` plus --listen/--data-dir/--print-port-file, and
   // waits (up to 20 s) for the port file. Throws if it exits first.
   daemon_process(const std::string& data_dir, std::vector<std::string> args) : data_dir_(data_dir) {
+    std::filesystem::create_directories(data_dir);  // the child's log goes there from the start
     port_file_ = data_dir + "/port";
     log_file_ = data_dir + "/reglamentd.log";
     std::filesystem::remove(port_file_);

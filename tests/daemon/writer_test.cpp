@@ -4,6 +4,7 @@
 #include "tests/fakes/forwarding_store.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <future>
@@ -33,7 +34,7 @@ struct rig {
     for (auto ext : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + ext);
     return p.string();
   }
-  static run_context context(const clock& c) {
+  static run_context context(const reglament::clock& c) {
     run_context ctx;
     ctx.now = &c;
     return ctx;
