@@ -20,6 +20,5 @@ function(add_reglament_test name source)
   catch_discover_tests(${name}
     TEST_PREFIX "${name}: "
     PROPERTIES LABELS "${labels}"
-    EXTRA_ARGS --use-colour no
-    DL_PATHS "")
+    EXTRA_ARGS --use-colour no)
 endfunction()
