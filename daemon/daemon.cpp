@@ -164,6 +164,10 @@ void reglamentd::start() {
     log->write(r.status >= 500 ? log_level::error : log_level::info, "request", f);
   };
 
+  sopt.on_error = [log](const char* what, const std::string& message) {
+    log->warn("connection error", {{"op", what}, {"error", message}});
+  };
+
   p.ioc = std::make_unique<net::io_context>(cfg_.http.threads);
   boost::system::error_code ec;
   auto address = net::ip::make_address(cfg_.http.host, ec);

@@ -104,22 +104,30 @@ metric_registry::family& metric_registry::family_for(const std::string& name,
   return it->second;
 }
 
+namespace {
+
+// The series for `labels` in one family's map, created on first use.
+template <class T, class... Args>
+T& series(std::map<metric_labels, std::unique_ptr<T>>& m, const metric_labels& labels, Args&&... args) {
+  auto& slot = m[labels];
+  if (!slot) slot = std::make_unique<T>(std::forward<Args>(args)...);
+  return *slot;
+}
+
+}  // namespace
+
 counter& metric_registry::get_counter(const std::string& name, const std::string& help,
                                       metric_labels labels) {
   std::sort(labels.begin(), labels.end());
   std::lock_guard lock(mutex_);
-  auto& slot = family_for(name, help, type::counter).counters[labels];
-  if (!slot) slot = std::make_unique<counter>();
-  return *slot;
+  return series(family_for(name, help, type::counter).counters, labels);
 }
 
 gauge& metric_registry::get_gauge(const std::string& name, const std::string& help,
                                   metric_labels labels) {
   std::sort(labels.begin(), labels.end());
   std::lock_guard lock(mutex_);
-  auto& slot = family_for(name, help, type::gauge).gauges[labels];
-  if (!slot) slot = std::make_unique<gauge>();
-  return *slot;
+  return series(family_for(name, help, type::gauge).gauges, labels);
 }
 
 histogram& metric_registry::get_histogram(const std::string& name, const std::string& help,
@@ -128,9 +136,7 @@ histogram& metric_registry::get_histogram(const std::string& name, const std::st
   std::lock_guard lock(mutex_);
   auto& fam = family_for(name, help, type::histogram);
   if (fam.histograms.empty()) fam.bounds = std::move(bounds);
-  auto& slot = fam.histograms[labels];
-  if (!slot) slot = std::make_unique<histogram>(fam.bounds);
-  return *slot;
+  return series(fam.histograms, labels, fam.bounds);
 }
 
 std::string metric_registry::render() const {

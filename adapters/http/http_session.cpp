@@ -89,7 +89,7 @@ void http_session::fail(beast::error_code ec, const char* what) {
   if (ec == net::error::operation_aborted || ec == net::error::connection_reset ||
       ec == beast::error::timeout)
     return;
-  (void)what;
+  if (opt_.on_error) opt_.on_error(what, ec.message());
 }
 
 }  // namespace reglament::http

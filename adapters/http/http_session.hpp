@@ -22,6 +22,7 @@ struct session_options {
   std::chrono::seconds read_timeout{30};      // idle keep-alive connections close after it
   std::chrono::seconds write_timeout{30};
   std::function<void(const request_log&)> on_request;  // one call per answered request
+  std::function<void(const char* what, const std::string& message)> on_error;  // socket errors
 };
 
 class http_session : public std::enable_shared_from_this<http_session> {
