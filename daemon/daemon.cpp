@@ -5,6 +5,7 @@
 #include "adapters/http/router/api.hpp"
 #include "adapters/spool/config.hpp"
 #include "engine/case_engine.hpp"
+#include "engine/interpreter.hpp"
 #include "engine/firm_file.hpp"
 #include "engine/metrics.hpp"
 #include "engine/outbox_dispatcher.hpp"
@@ -152,6 +153,10 @@ void reglamentd::start() {
         .set(static_cast<double>(disp->stats().unroutable.load()));
   };
   aopt.max_text_bytes = 64 * 1024;
+  // Rendering reads only the clock, the calendar and the firm: safe from the IO threads.
+  aopt.render_text = [engine = p.engine.get()](const case_state& s, const playbook& b, const std::string& t) {
+    return interpreter(engine->context()).render_text(s, b, t);
+  };
   p.routes = std::make_unique<http::api>(*p.writer_, *p.reads, p.books, p.firm.get(), p.metrics, aopt);
 
   http::session_options sopt;

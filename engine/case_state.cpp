@@ -81,7 +81,9 @@ void apply(case_state& s, case_id id, const fact& f) {
       s.vars["tariff_outcome"] = str(d, "outcome");
       for (const char* k : {"quota_used", "quota_limit", "price"})
         s.vars[k] = d.contains(k) ? d[k] : nlohmann::json(0);
-      if (num(d, "quota_limit") >= 0)
+      if (str(d, "outcome") != "in_tariff" && str(d, "outcome") != "over_quota")
+        s.vars["quota_left"] = "";  // the service is not in the tariff: no quota to speak of
+      else if (num(d, "quota_limit") >= 0)
         s.vars["quota_left"] = std::max(0, num(d, "quota_limit") - num(d, "quota_used") -
                                                (str(d, "outcome") == "in_tariff" ? 1 : 0));
       else

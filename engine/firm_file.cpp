@@ -108,7 +108,10 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
         err(p, "service " + d.id + ": price: expected a whole number of rubles");
       }
     }
-    for (const auto& k : s["keywords"]) d.keywords.push_back(fold_case(k.as<std::string>()));
+    for (const auto& k : s["keywords"]) {
+      d.keywords.push_back(fold_case(k.as<std::string>()));
+      d.keyword_words.push_back(words(d.keywords.back()));
+    }
     if (d.keywords.empty()) err(s, "service " + d.id + ": expected keywords to recognise it");
     firm->services_.push_back(std::move(d));
   }
@@ -165,7 +168,15 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
     firm->clients_.push_back(std::move(d));
   }
   if (has_errors(problems)) return nullptr;
+  firm->build_indexes();
   return firm;
+}
+
+void firm_file::build_indexes() {
+  for (std::size_t i = 0; i < clients_.size(); ++i) {
+    by_id_.emplace(clients_[i].info.id, i);
+    for (const auto& k : clients_[i].contacts) by_contact_.emplace(k.channel + '\n' + k.address, i);
+  }
 }
 
 std::string firm_file::beside(const std::string& playbooks_dir) {
@@ -178,18 +189,16 @@ std::string firm_file::beside(const std::string& playbooks_dir) {
 }
 
 std::optional<client_info> firm_file::find(std::string_view client_id) const {
-  for (const auto& c : clients_)
-    if (c.info.id == client_id) return c.info;
-  return std::nullopt;
+  auto it = by_id_.find(std::string(client_id));
+  if (it == by_id_.end()) return std::nullopt;
+  return clients_[it->second].info;
 }
 
 std::optional<client_info> firm_file::find_by_contact(std::string_view channel,
                                                       std::string_view sender) const {
-  auto key = normalize_contact(channel, sender);
-  for (const auto& c : clients_)
-    for (const auto& k : c.contacts)
-      if (k.channel == channel && k.address == key) return c.info;
-  return std::nullopt;
+  auto it = by_contact_.find(std::string(channel) + '\n' + normalize_contact(channel, sender));
+  if (it == by_contact_.end()) return std::nullopt;
+  return clients_[it->second].info;
 }
 
 tariff_check firm_file::check(const client_info& client, std::string_view request_text,
@@ -204,8 +213,7 @@ tariff_check firm_file::check(const client_info& client, std::string_view reques
   int best_hits = 0;
   for (const auto& s : services_) {
     int hits = 0;
-    for (const auto& k : s.keywords) {
-      auto kw = words(k);
+    for (const auto& kw : s.keyword_words) {
       for (std::size_t i = 0; i + kw.size() <= text_words.size(); ++i) {
         bool all = !kw.empty();
         for (std::size_t j = 0; j < kw.size() && all; ++j)

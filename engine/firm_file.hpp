@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,8 @@ namespace reglament {
 struct service_def {
   std::string id;
   std::string title;
-  std::vector<std::string> keywords;  // phrases, folded at load
+  std::vector<std::string> keywords;               // phrases, folded at load
+  std::vector<std::vector<std::string>> keyword_words;  // each phrase split into words, at load
   long price = 0;                     // rubles, when not included or over quota
   std::string unit;
 };
@@ -60,7 +62,12 @@ class firm_file final : public client_directory, public tariff_book {
   std::string firm_name;
 
  private:
+  void build_indexes();
+
   std::vector<client_def> clients_;
+  // Lookups run several times per event: indexes, not scans (see docs/BENCHMARKS.md).
+  std::unordered_map<std::string, std::size_t> by_id_;
+  std::unordered_map<std::string, std::size_t> by_contact_;  // "channel\naddress"
   std::vector<service_def> services_;
   std::map<std::string, tariff_def> tariffs_;
 };

@@ -96,9 +96,14 @@ class interpreter::run {
     return b ? b->find_step(s_.step) : nullptr;
   }
 
-  std::optional<client_info> client() const {
-    if (s_.client_id.empty() || !ctx_.clients) return std::nullopt;
-    return ctx_.clients->find(s_.client_id);
+  // Looked up once per event: templates ask for it several times.
+  const std::optional<client_info>& client() const {
+    if (!client_loaded_ || client_for_ != s_.client_id) {
+      client_ = s_.client_id.empty() || !ctx_.clients ? std::nullopt : ctx_.clients->find(s_.client_id);
+      client_for_ = s_.client_id;
+      client_loaded_ = true;
+    }
+    return client_;
   }
 
   // Leaves the current step through `e` and runs on from its target.
@@ -202,7 +207,7 @@ class interpreter::run {
   }
 
   std::string resolve_who(const std::string& who) const {
-    auto c = client();
+    const auto& c = client();
     if (who == "accountant" && c && !c->accountant.empty()) return c->accountant;
     if (who == "manager" && c && !c->manager.empty()) return c->manager;
     return who;
@@ -290,7 +295,7 @@ class interpreter::run {
   }
 
   std::string check_tariff(const step& st) {
-    auto c = client();
+    const auto& c = client();
     tariff_check r;
     if (c && ctx_.tariffs) r = ctx_.tariffs->check(*c, s_.last_client_text, ctx_.now->now(), ctx_.quota_used);
     emit(fact_kind::tariff_checked, st.id,
@@ -325,7 +330,7 @@ class interpreter::run {
   }
 
   std::optional<std::string> builtin(std::string_view canon) const {
-    auto c = client();
+    const auto& c = client();
     if (canon == "greeting") {
       int offset = c ? c->utc_offset_minutes
                      : (ctx_.calendar ? static_cast<int>(ctx_.calendar->utc_offset().count()) : 180);
@@ -364,6 +369,9 @@ class interpreter::run {
 
   const run_context& ctx_;
   case_state& s_;
+  mutable std::optional<client_info> client_;
+  mutable std::string client_for_;
+  mutable bool client_loaded_ = false;
 };
 
 step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr& book,
@@ -384,7 +392,7 @@ step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr
     r.emit(fact_kind::message_received, "",
            {{"channel", first->channel}, {"external_id", first->external_id}, {"sender", first->sender},
             {"text", first->text}});
-  if (auto c = r.client(); c && !c->manager.empty()) r.emit(fact_kind::assigned, "", {{"to", c->manager}});
+  if (const auto& c = r.client(); c && !c->manager.empty()) r.emit(fact_kind::assigned, "", {{"to", c->manager}});
   if (book->steps.empty())
     r.fail("", "the playbook has no steps");
   else
@@ -522,6 +530,12 @@ std::string interpreter::render(const case_state& state, const playbook& book, c
   case_state copy = state;
   run r(ctx_, copy);
   return r.render_text(book, t);
+}
+
+std::string interpreter::render_text(const case_state& state, const playbook& book, const std::string& text) const {
+  if (text.find("{{") == std::string::npos) return text;
+  auto t = message_template::parse(text);
+  return t ? render(state, book, *t) : text;
 }
 
 }  // namespace reglament

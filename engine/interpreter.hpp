@@ -59,6 +59,9 @@ class interpreter {
   // Renders a template for this case (used by the app to preview replies, too).
   std::string render(const case_state& state, const playbook& book,
                      const message_template& t) const;
+  // The same for a step's instruction or prompt text; text that is not a valid template
+  // is returned as written.
+  std::string render_text(const case_state& state, const playbook& book, const std::string& text) const;
 
  private:
   class run;

@@ -396,11 +396,14 @@ void api::get_case(const std::shared_ptr<context>& c, case_id id) {
           choices.push_back({{"key", e.key}, {"label", e.label.empty() ? e.key : e.label}, {"target", e.target}});
         json fields = json::array();
         for (const auto& f : s->fields) fields.push_back({{"variable", f.variable}, {"label", f.label}});
+        auto show = [&](const std::string& text) {
+          return opt_.render_text ? opt_.render_text(*state, *book, text) : text;
+        };
         step = {{"id", s->id},
                 {"title", s->title.empty() ? s->id : s->title},
-                {"instruction", s->instruction},
+                {"instruction", show(s->instruction)},
                 {"kind", to_string(s->kind)},
-                {"prompt", s->prompt},
+                {"prompt", show(s->prompt)},
                 {"choices", choices},
                 {"fields", fields}};
       } else {

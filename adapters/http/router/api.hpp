@@ -42,6 +42,8 @@ struct api_options {
   std::function<void()> on_commit;
   // Called before /metrics renders, to refresh gauges the API does not own.
   std::function<void(metric_registry&)> on_scrape;
+  // Fills a step's instruction or prompt with the case's variables; null: shown as written.
+  std::function<std::string(const case_state&, const playbook&, const std::string&)> render_text;
 };
 
 // Builds a JSON error response: {"error": {"code", "message", "field"?}}.
