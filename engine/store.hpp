@@ -117,6 +117,8 @@ class store {
   virtual std::vector<case_row> cases(const case_filter& f) = 0;
   virtual std::vector<journal_entry> journal(case_id id) = 0;
   virtual std::int64_t count_cases_by_status(const std::string& status) = 0;
+  virtual std::int64_t count_timers() = 0;                          // pending timers
+  virtual std::int64_t count_outbox(const std::string& state) = 0;  // rows in that state
 
   // Rebuilds every derived table from the journal into scratch space and compares.
   virtual replay_report verify_replay() = 0;

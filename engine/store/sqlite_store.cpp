@@ -405,6 +405,8 @@ enum store_sql : std::size_t {
   s_cases,
   s_journal,
   s_count_by_status,
+  s_count_timers,
+  s_count_outbox,
   s_pb_insert,
   s_pb_find,
   s_pb_list,
@@ -457,6 +459,8 @@ constexpr std::array<sql_def, s_count_> store_defs{{
      "AND (?5 = 0 OR id < ?5) ORDER BY id DESC LIMIT ?6"},
     {"read journal", "SELECT seq, at, kind, step, data FROM journal WHERE case_id = ?1 ORDER BY seq"},
     {"count cases by status", "SELECT count(*) FROM cases WHERE status = ?1"},
+    {"count timers", "SELECT count(*) FROM timers"},
+    {"count outbox messages", "SELECT count(*) FROM outbox WHERE state = ?1"},
     {"register playbook version",
      "INSERT INTO playbook_versions(" REGLAMENT_PLAYBOOK_COLUMNS ") "
      "SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4, ?5 FROM playbook_versions "
@@ -816,6 +820,17 @@ std::vector<journal_entry> sqlite_store::journal(case_id id) {
 std::int64_t sqlite_store::count_cases_by_status(const std::string& status) {
   auto q = impl_->use(s_count_by_status);
   q.bind(1, status);
+  return q.next() ? q.int64(0) : 0;
+}
+
+std::int64_t sqlite_store::count_timers() {
+  auto q = impl_->use(s_count_timers);
+  return q.next() ? q.int64(0) : 0;
+}
+
+std::int64_t sqlite_store::count_outbox(const std::string& state) {
+  auto q = impl_->use(s_count_outbox);
+  q.bind(1, state);
   return q.next() ? q.int64(0) : 0;
 }
 

@@ -77,6 +77,8 @@ class sqlite_store final : public store {
   std::vector<case_row> cases(const case_filter& f) override;  // newest first
   std::vector<journal_entry> journal(case_id id) override;
   std::int64_t count_cases_by_status(const std::string& status) override;
+  std::int64_t count_timers() override;
+  std::int64_t count_outbox(const std::string& state) override;
 
   // Replays into TEMP tables and compares; runs in its own read snapshot (a savepoint),
   // so call it outside a write transaction to check committed data.

@@ -52,6 +52,8 @@ class forwarding_store : public store {
   std::vector<case_row> cases(const case_filter& f) override { return inner_.cases(f); }
   std::vector<journal_entry> journal(case_id id) override { return inner_.journal(id); }
   std::int64_t count_cases_by_status(const std::string& s) override { return inner_.count_cases_by_status(s); }
+  std::int64_t count_timers() override { return inner_.count_timers(); }
+  std::int64_t count_outbox(const std::string& s) override { return inner_.count_outbox(s); }
   replay_report verify_replay() override { return inner_.verify_replay(); }
 
  protected:

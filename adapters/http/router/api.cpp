@@ -274,9 +274,9 @@ void api::metrics_text(const std::shared_ptr<context>& c) {
           .set(static_cast<double>(st->count_cases_by_status(to_string(s))));
     }
     metrics_.get_gauge("reglament_outbox_backlog", "Outbound messages queued and not yet delivered")
-        .set(static_cast<double>(st->outbox("queued", 1000000).size()));
+        .set(static_cast<double>(st->count_outbox("queued") + st->count_outbox("failed")));
     metrics_.get_gauge("reglament_timers_pending", "Timers set and not yet fired")
-        .set(static_cast<double>(st->due_timers(from_millis(std::int64_t{1} << 52), 1000000).size()));
+        .set(static_cast<double>(st->count_timers()));
   }
   const auto& ws = writer_.stats();
   auto& batches = metrics_.get_histogram("reglament_commit_batch_size",

@@ -428,6 +428,8 @@ TEST_CASE("case queries: open case by thread, filters, paging, tasks", "[store]"
   newer.after = 3;
   CHECK(s.cases(newer).size() == 2);
   CHECK(s.count_cases_by_status("closed") == 1);
+  CHECK(s.count_timers() == static_cast<std::int64_t>(s.due_timers(from_millis(std::int64_t{1} << 52), 1000).size()));
+  CHECK(s.count_outbox("queued") == static_cast<std::int64_t>(s.outbox("queued", 1000).size()));
   CHECK(s.count_cases_by_status("waiting_manager") == 4);
 
   raw_db raw(path);
