@@ -48,6 +48,12 @@ struct reglamentd::parts {
   std::shared_ptr<http::listener> listener;
   std::unique_ptr<net::signal_set> signals;
   std::vector<std::thread> io_threads;
+  // Checkpoints the WAL every second from its own connection, off the writer's commits.
+  std::unique_ptr<sqlite_store> checkpoint_store;
+  std::thread checkpointer;
+  std::mutex checkpoint_mutex;
+  std::condition_variable checkpoint_cv;
+  bool checkpoint_stop = false;
   unsigned short port = 0;
 };
 
@@ -62,6 +68,17 @@ reglamentd::~reglamentd() {
     if (t.joinable()) t.join();
   if (p.dispatcher) p.dispatcher->stop();
   if (p.writer_) p.writer_->stop();
+  stop_checkpointer();
+}
+
+void reglamentd::stop_checkpointer() {
+  auto& p = *parts_;
+  {
+    std::lock_guard lock(p.checkpoint_mutex);
+    p.checkpoint_stop = true;
+  }
+  p.checkpoint_cv.notify_all();
+  if (p.checkpointer.joinable()) p.checkpointer.join();
 }
 
 unsigned short reglamentd::port() const { return parts_ ? parts_->port : 0; }
@@ -74,8 +91,11 @@ void reglamentd::start() {
   sqlite_store::options wopt;
   wopt.synchronous = cfg_.store.synchronous == "normal" ? sqlite_store::options::sync_mode::normal
                                                         : sqlite_store::options::sync_mode::full;
+  wopt.auto_checkpoint = false;
   try {
     p.store = std::make_unique<sqlite_store>(cfg_.store.path, wopt);
+    sqlite_store::options copt = wopt;
+    p.checkpoint_store = std::make_unique<sqlite_store>(cfg_.store.path, copt);
   } catch (const std::exception& e) {
     throw startup_error(fmt::format("store.path: cannot open '{}': {}", cfg_.store.path, e.what()), 1);
   }
@@ -188,6 +208,16 @@ void reglamentd::start() {
 
   p.writer_->start();
   p.dispatcher->start();
+  p.checkpointer = std::thread([&p, this] {
+    std::unique_lock lock(p.checkpoint_mutex);
+    while (!p.checkpoint_cv.wait_for(lock, std::chrono::seconds(1), [&p] { return p.checkpoint_stop; })) {
+      try {
+        p.checkpoint_store->checkpoint_passive();
+      } catch (const std::exception& e) {
+        log_.warn("WAL checkpoint failed; will retry", {{"error", e.what()}});
+      }
+    }
+  });
   p.listener->run();
   p.signals = std::make_unique<net::signal_set>(*p.ioc, SIGINT, SIGTERM);
   p.signals->async_wait([this](const boost::system::error_code& e, int sig) {
@@ -226,6 +256,7 @@ int reglamentd::run() {
   // 3. Requests already read are committed and answered (replies are posted to the
   //    sessions' strands, which still run).
   p.writer_->stop();
+  stop_checkpointer();
   // Give the sessions a moment to write the replies the drain produced.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   p.ioc->stop();
@@ -246,6 +277,7 @@ int reglamentd::run() {
   p.dispatcher.reset();
   p.spools.clear();
   p.dispatch_store.reset();
+  p.checkpoint_store.reset();
   p.writer_.reset();
   p.engine.reset();
   p.store.reset();

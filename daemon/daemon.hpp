@@ -46,6 +46,7 @@ class reglamentd {
 
  private:
   struct parts;
+  void stop_checkpointer();
   daemon_config cfg_;
   logger& log_;
   std::unique_ptr<parts> parts_;

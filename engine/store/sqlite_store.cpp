@@ -555,6 +555,9 @@ void sqlite_store::impl::open() {
   conn.exec(opt.synchronous == options::sync_mode::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
             "set synchronous mode");
   conn.exec("PRAGMA foreign_keys = ON", "enable foreign keys");
+  // The automatic checkpoint runs inside whichever commit fills the WAL: a latency spike
+  // for that batch (docs/BENCHMARKS.md). The daemon checkpoints from another thread.
+  if (!opt.auto_checkpoint) conn.exec("PRAGMA wal_autocheckpoint = 0", "turn off automatic checkpoints");
   // Replay's scratch tables stay in memory; a larger page cache keeps indexes hot.
   conn.exec("PRAGMA temp_store = MEMORY", "set temp store");
   conn.exec("PRAGMA cache_size = -16384", "set cache size");
@@ -870,6 +873,12 @@ void sqlite_store::checkpoint() {
   if (in_memory(impl_->conn.path)) return;
   const int rc = sqlite3_wal_checkpoint_v2(impl_->conn.db, "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   if (rc != SQLITE_OK) impl_->conn.fail("checkpoint", rc);
+}
+
+void sqlite_store::checkpoint_passive() {
+  if (in_memory(impl_->conn.path)) return;
+  const int rc = sqlite3_wal_checkpoint_v2(impl_->conn.db, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) impl_->conn.fail("checkpoint", rc);
 }
 
 int sqlite_store::schema_version() {

@@ -31,6 +31,9 @@ struct sqlite_store_options {
   bool read_only = false;                // no migrations, no writes
   sync_mode synchronous = sync_mode::full;  // normal: a power cut may lose the last commits
   int busy_timeout_ms = 5000;            // how long to wait for another connection's lock
+  // false: this connection never checkpoints the WAL inside its commits; someone else
+  // must call checkpoint_passive() regularly (the daemon's checkpointer thread).
+  bool auto_checkpoint = true;
 };
 
 class sqlite_store final : public store {
@@ -88,6 +91,7 @@ class sqlite_store final : public store {
   void backup_to(const std::string& path);  // online backup of a consistent snapshot
   std::int64_t journal_size();              // number of facts in the journal
   void checkpoint();                        // copy the WAL into the file and truncate it
+  void checkpoint_passive();                // copy what it can without blocking anyone
   int schema_version();                     // PRAGMA user_version: migrations applied
   const std::string& path() const;
 
