@@ -68,7 +68,10 @@ const char* to_string(tariff_outcome o) {
 std::unique_ptr<firm_file> firm_file::load(const std::string& path, diagnostics& problems) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    problems.push_back({severity::error, {path, 0, 0}, "", "cannot open the firm file"});
+    diagnostic d;  // built field by field: GCC 12 misreads the aggregate form at -O3
+    d.pos.file = path;
+    d.message = "cannot open the firm file";
+    problems.push_back(std::move(d));
     return nullptr;
   }
   std::stringstream buf;

@@ -1,6 +1,6 @@
 #include "engine/story.hpp"
 
-#include "engine/store/sqlite_store.hpp"
+#include "tests/fakes/story_options.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -8,14 +8,9 @@
 #include <fstream>
 
 using namespace reglament;
+using reglament::testing::memory_stores;
 
 namespace {
-
-story_options memory_stores() {
-  story_options o;
-  o.make_store = [] { return std::make_unique<sqlite_store>(":memory:"); };
-  return o;
-}
 
 // A story file beside the shipped playbooks' folder layout, in a temp dir.
 std::string write_story(const std::string& body) {

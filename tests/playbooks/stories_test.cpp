@@ -2,21 +2,12 @@
 // every shipped playbook is reached by at least one story.
 #include "engine/story.hpp"
 
-#include "engine/store/sqlite_store.hpp"
+#include "tests/fakes/story_options.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace reglament;
-
-namespace {
-
-story_options memory_stores() {
-  story_options o;
-  o.make_store = [] { return std::make_unique<sqlite_store>(":memory:"); };
-  return o;
-}
-
-}  // namespace
+using reglament::testing::memory_stores;
 
 TEST_CASE("shipped bookkeeping playbooks pass their stories with full branch coverage", "[playbook]") {
   auto report = run_stories(REGLAMENT_SOURCE_DIR "/playbooks/bookkeeping", memory_stores());
