@@ -1,6 +1,8 @@
 // reglament: validate, draw, rehearse and test playbooks from the command line.
 #include "tools/reglament/commands.hpp"
 
+#include <iostream>
+
 int main(int argc, char** argv) {
   CLI::App app{"reglament — регламенты клиентского менеджера: проверка, схемы, репетиции"};
   app.require_subcommand(1);
@@ -9,6 +11,12 @@ int main(int argc, char** argv) {
   reglament::cli::add_rehearse_command(app);
   reglament::cli::add_test_command(app);
   reglament::cli::add_cases_command(app);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    CLI11_PARSE(app, argc, argv);
+  } catch (const std::exception& e) {
+    // Expected failures (an unreadable database, a missing file) end with one line, not a crash.
+    std::cerr << "reglament: " << e.what() << "\n";
+    return 1;
+  }
   return 0;
 }

@@ -1,0 +1,90 @@
+// Runs the real `reglament` binary: exit codes, what the owner reads on the terminal,
+// and a scripted rehearsal answered through stdin.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+struct run_result {
+  int code = -1;
+  std::string out;
+};
+
+// Runs `args` with `input` on stdin; stdout and stderr together.
+run_result run(const std::string& args, const std::string& input = "") {
+  namespace fs = std::filesystem;
+  auto in = fs::temp_directory_path() / ("reglament-cli-in-" + std::to_string(::getpid()));
+  std::ofstream(in) << input;
+  std::string cmd = std::string(REGLAMENT_BINARY) + " " + args + " < " + in.string() + " 2>&1";
+  run_result r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::array<char, 4096> buf{};
+  while (auto n = std::fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+  int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  fs::remove(in);
+  return r;
+}
+
+const std::string src = REGLAMENT_SOURCE_DIR;
+
+}  // namespace
+
+TEST_CASE("validate: the shipped set is clean, a broken file is reported with its position", "[cli]") {
+  auto ok = run("validate " + src + "/playbooks/bookkeeping");
+  CHECK(ok.code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("0 errors"));
+
+  auto bad = run("validate " + src + "/tests/engine/fixtures/missing_target.yaml");
+  CHECK(bad.code == 1);
+  CHECK_THAT(bad.out, Catch::Contains("missing_target.yaml:5:11: error: step greet"));
+  CHECK_THAT(bad.out, Catch::Contains("finish"));  // the near match is suggested
+}
+
+TEST_CASE("graph: every branch of the intake playbook is an edge with its label", "[cli]") {
+  auto r = run("graph " + src + "/playbooks/bookkeeping/intake.yaml --format dot");
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("digraph"));
+  CHECK_THAT(r.out, Catch::Contains("Хочет срочно и бесплатно"));
+  CHECK_THAT(r.out, Catch::Contains("Беру клиента на себя"));
+}
+
+TEST_CASE("test: the shipped stories pass with full coverage; the exit code says so", "[cli]") {
+  auto r = run("test " + src + "/playbooks/bookkeeping --require-full-coverage");
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("(100%)"));
+  CHECK_THAT(r.out, Catch::Contains("0 failures"));
+}
+
+TEST_CASE("rehearse: a newcomer walks the paid path to the end from the terminal", "[cli]") {
+  // Client asks for an HR document (not in the tariff); manager quotes 1500, client agrees,
+  // invoice done, payment arrives, the work waits a day, the accountant is done.
+  auto r = run("rehearse intake --client romashka",
+               "Подготовьте приказ на отпуск\n1500\nзавтра\nДа, согласна\n1\n1\n1\n");
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("Доброе утро, Анна Сергеевна!"));
+  CHECK_THAT(r.out, Catch::Contains("Стоимость — 1500 руб., срок — завтра"));
+  CHECK_THAT(r.out, Catch::Contains("Подсказка: Счёт делает бухгалтерия"));
+  CHECK_THAT(r.out, Catch::Contains("⏳ Прошло время: пн 23.11.2026 10:00 → вт 24.11.2026 10:00"));
+  CHECK_THAT(r.out, Catch::Contains("Заявка 1 закрыта: done"));
+}
+
+TEST_CASE("rehearse: an unknown playbook is a clear error", "[cli]") {
+  auto r = run("rehearse no_such_playbook");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("playbook 'no_such_playbook'"));
+}
+
+TEST_CASE("cases: reads the daemon's database; a missing case is an error", "[cli]") {
+  auto r = run("cases --db /nonexistent/dir/x.db list");
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("reglament: store /nonexistent/dir/x.db: open"));
+}
