@@ -1,5 +1,7 @@
 #include "daemon/config.hpp"
 
+#include "engine/firm_file.hpp"
+
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
@@ -173,12 +175,8 @@ std::string find_default_firm(const std::string& playbooks_dir) {
   std::error_code ec;
   if (fs::is_regular_file(dir / "firm.yaml", ec)) return (dir / "firm.yaml").string();
   // The shipped set keeps its demo firm in firm/.
-  std::vector<std::string> found;
-  if (fs::is_directory(dir / "firm", ec))
-    for (const auto& e : fs::directory_iterator(dir / "firm", ec))
-      if (e.path().extension() == ".yaml") found.push_back(e.path().string());
-  std::sort(found.begin(), found.end());
-  return found.empty() ? (dir / "firm.yaml").string() : found.front();
+  auto beside = firm_file::beside(playbooks_dir);
+  return beside.empty() ? (dir / "firm.yaml").string() : beside;
 }
 
 }  // namespace

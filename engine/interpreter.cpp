@@ -429,17 +429,13 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
   const step* st = r.current();
   if (!st) return {{}, "the current step is missing from the playbook"};
   auto refuse = [&](std::string why) { return step_outcome{{}, std::move(why)}; };
-  auto pick = [&](const char* fact_name_key) -> const step_exit* {
-    (void)fact_name_key;
-    return exit_named(*st, a.option);
-  };
 
   switch (a.what) {
     case k::choose: {
       // A choice; or the manager reading an unclear reply / a failed step and routing it.
       bool allowed = st->kind == step_kind::choice || st->kind == step_kind::wait_client || !state.error.empty();
       if (!allowed) return refuse(fmt::format("step '{}' is a {}, not a choice", st->id, to_string(st->kind)));
-      const step_exit* e = pick("option");
+      const step_exit* e = exit_named(*st, a.option);
       if (!e) return refuse(fmt::format("no option '{}' at step '{}'; options: {}", a.option, st->id, list_options(*st)));
       r.emit(fact_kind::choice_made, st->id, {{"option", e->label}, {"actor", a.actor}});
       r.take(*st, *e);
@@ -475,7 +471,7 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
     }
     case k::decide: {
       if (st->kind != step_kind::escalate) return refuse(fmt::format("step '{}' is not an escalation", st->id));
-      const step_exit* e = pick("decision");
+      const step_exit* e = exit_named(*st, a.option);
       if (!e || e->key == "timeout")
         return refuse(fmt::format("no decision '{}' at step '{}'; decisions: {}", a.option, st->id, list_options(*st)));
       r.emit(fact_kind::director_decided, st->id, {{"decision", e->label}, {"note", a.reason}, {"actor", a.actor}});
