@@ -47,11 +47,15 @@ engine_result case_engine::inbound(const inbound_message& m) {
   if (auto open = store_.open_case_for_thread(m.channel, thread)) {
     r = feed(*open, m);
   } else {
-    auto book = books_.for_channel(m.channel);
+    // Looked up once here and handed to open(). Without a directory every sender counts
+    // as known: there is nothing to tell a stranger from a client by.
+    std::optional<client_info> client;
+    if (ctx_.clients) client = ctx_.clients->find_by_contact(m.channel, m.sender);
+    auto book = books_.for_channel(m.channel, client.has_value() || !ctx_.clients);
     if (!book) return refused(0, 422, fmt::format("channel '{}': no playbook starts on it", m.channel));
     case_id id = store_.next_case_id();
     case_state state;
-    auto out = interp_.open(state, id, book, &m);
+    auto out = interp_.open(state, id, book, &m, client ? client->id : std::string{});
     store_.append(id, out.facts, state);
     r.id = id;
     r.facts = std::move(out.facts);
@@ -73,9 +77,12 @@ engine_result case_engine::start(const std::string& playbook_id, const std::stri
   if (!book) return refused(0, 404, fmt::format("playbook '{}' is not loaded", playbook_id));
   if (!client_id.empty() && ctx_.clients && !ctx_.clients->find(client_id))
     return refused(0, 422, fmt::format("client '{}' is unknown", client_id));
+  // A manual case for a client writes to them on their preferred contact.
+  std::optional<client_contact> contact;
+  if (!client_id.empty() && ctx_.clients) contact = ctx_.clients->preferred_contact(client_id);
   case_id id = store_.next_case_id();
   case_state state;
-  auto out = interp_.open(state, id, book, nullptr, client_id);
+  auto out = interp_.open(state, id, book, nullptr, client_id, contact ? &*contact : nullptr);
   store_.append(id, out.facts, state);
   engine_result r;
   r.id = id;

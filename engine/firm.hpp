@@ -24,12 +24,24 @@ struct client_info {
   int utc_offset_minutes = 180;
 };
 
+struct client_contact {
+  std::string channel;  // email, telegram, ...
+  std::string address;
+};
+
 class client_directory {
  public:
   virtual ~client_directory() = default;
   virtual std::optional<client_info> find(std::string_view client_id) const = 0;
   virtual std::optional<client_info> find_by_contact(std::string_view channel,
                                                      std::string_view sender) const = 0;
+  // Where to write to a client when a case starts without a message from them (a
+  // manual start): the first email contact, else the first contact. Directories that
+  // keep no contacts answer nullopt, and such a case cannot `say:`.
+  virtual std::optional<client_contact> preferred_contact(std::string_view client_id) const {
+    (void)client_id;
+    return std::nullopt;
+  }
 };
 
 enum class tariff_outcome { in_tariff, over_quota, not_included, unknown };

@@ -204,6 +204,15 @@ std::optional<client_info> firm_file::find_by_contact(std::string_view channel,
   return clients_[it->second].info;
 }
 
+std::optional<client_contact> firm_file::preferred_contact(std::string_view client_id) const {
+  auto it = by_id_.find(std::string(client_id));
+  if (it == by_id_.end() || clients_[it->second].contacts.empty()) return std::nullopt;
+  const auto& contacts = clients_[it->second].contacts;
+  auto email = std::find_if(contacts.begin(), contacts.end(), [](const contact_def& k) { return k.channel == "email"; });
+  const auto& k = email != contacts.end() ? *email : contacts.front();
+  return client_contact{k.channel, k.address};
+}
+
 tariff_check firm_file::check(const client_info& client, std::string_view request_text,
                               timestamp at, const quota_lookup& used) const {
   tariff_check r;

@@ -375,18 +375,29 @@ class interpreter::run {
 };
 
 step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr& book,
-                               const inbound_message* first, const std::string& client) const {
+                               const inbound_message* first, const std::string& client,
+                               const client_contact* reply_to) const {
   run r(ctx_, state);
   state.id = id;
   std::string client_id = client;
   if (client_id.empty() && first && ctx_.clients)
     if (auto c = ctx_.clients->find_by_contact(first->channel, first->sender)) client_id = c->id;
+  std::string channel, sender, thread;
+  if (first) {
+    channel = first->channel;
+    sender = first->sender;
+    thread = first->thread.empty() ? first->sender : first->thread;
+  } else if (reply_to) {
+    // The client's answer on this contact joins the manual case, like a reply would.
+    channel = reply_to->channel;
+    sender = thread = reply_to->address;
+  }
   r.emit(fact_kind::case_opened, "",
          {{"playbook", book->id},
           {"version", book->version},
-          {"channel", first ? first->channel : ""},
-          {"sender", first ? first->sender : ""},
-          {"thread", first ? (first->thread.empty() ? first->sender : first->thread) : ""},
+          {"channel", channel},
+          {"sender", sender},
+          {"thread", thread},
           {"client", client_id}});
   if (first)
     r.emit(fact_kind::message_received, "",

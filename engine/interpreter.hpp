@@ -43,9 +43,11 @@ class interpreter {
   explicit interpreter(const run_context& ctx) : ctx_(ctx) {}
 
   // Opens a case on `book` for an inbound message (or a manual start with empty text)
-  // and runs until the first wait.
+  // and runs until the first wait. `reply_to` is where a manual case writes to the
+  // client (ignored when `first` is given: replies go where the message came from).
   step_outcome open(case_state& state, case_id id, const playbook_ptr& book,
-                    const inbound_message* first, const std::string& client_id = {}) const;
+                    const inbound_message* first, const std::string& client_id = {},
+                    const client_contact* reply_to = nullptr) const;
 
   // A client's message on an open case.
   step_outcome client_message(case_state& state, const inbound_message& m) const;

@@ -96,6 +96,9 @@ struct step {
 
 struct trigger {
   std::vector<std::string> channels;  // inbound message on these channels
+  // Whose message starts it: "client" (a known contact) or "unknown" (an address that
+  // matches no client), so a firm can greet strangers differently from clients.
+  std::string from = "client";
   std::string schedule;               // schedule rule text, empty if none
   bool manual = false;
   bool situation = false;

@@ -91,10 +91,14 @@ std::vector<playbook_ptr> playbook_library::latest_all() const {
   return out;
 }
 
-playbook_ptr playbook_library::for_channel(const std::string& channel) const {
-  for (const auto& pb : latest_all())
-    if (std::find(pb->on.channels.begin(), pb->on.channels.end(), channel) != pb->on.channels.end()) return pb;
-  return nullptr;
+playbook_ptr playbook_library::for_channel(const std::string& channel, bool known_sender) const {
+  playbook_ptr any;
+  for (const auto& pb : latest_all()) {
+    if (std::find(pb->on.channels.begin(), pb->on.channels.end(), channel) == pb->on.channels.end()) continue;
+    if ((pb->on.from == "unknown") != known_sender) return pb;
+    if (!any) any = pb;
+  }
+  return any;
 }
 
 }  // namespace reglament

@@ -36,8 +36,10 @@ class playbook_library {
   std::vector<playbook_ptr> latest_all() const;
 
   // The playbook a new inbound message on `channel` starts: the first (by id) whose
-  // trigger lists the channel.
-  playbook_ptr for_channel(const std::string& channel) const;
+  // trigger lists the channel and is for this kind of sender (`from: client` when the
+  // sender is a known contact, `from: unknown` otherwise); if none is, the first that
+  // lists the channel at all.
+  playbook_ptr for_channel(const std::string& channel, bool known_sender = true) const;
 
  private:
   mutable std::mutex mutex_;

@@ -211,7 +211,7 @@ class loader {
   void load_trigger(const YAML::Node& n, trigger& on) {
     on.pos = pos_of(n);
     if (!n.IsMap()) {
-      error(n, {}, "trigger: ожидался словарь (message, schedule, manual, situation)");
+      error(n, {}, "trigger: ожидался словарь (message, from, schedule, manual, situation)");
       return;
     }
     for (const auto& [key, value, key_node] : entries(n, {})) {
@@ -221,6 +221,8 @@ class loader {
         } else {
           on.channels.push_back(scalar(value, {}, "trigger.message"));
         }
+      } else if (key == "from") {
+        on.from = scalar(value, {}, "trigger.from");  // the validator checks the value
       } else if (key == "schedule") {
         on.schedule = scalar(value, {}, "trigger.schedule");
       } else if (key == "manual") {
@@ -229,7 +231,7 @@ class loader {
         on.situation = boolean(value, "trigger.situation");
       } else {
         error(key_node, {}, "неизвестный ключ trigger «" + key +
-                                "» (ожидался один из: message, schedule, manual, situation)");
+                                "» (ожидался один из: message, from, schedule, manual, situation)");
       }
     }
   }

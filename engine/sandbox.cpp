@@ -36,6 +36,10 @@ engine_result sandbox::act(case_id id, const staff_action& a) {
   return in_txn([&] { return engine_->action(id, a); });
 }
 
+engine_result sandbox::start(const std::string& playbook_id, const std::string& client_id) {
+  return in_txn([&] { return engine_->start(playbook_id, client_id, "manager"); });
+}
+
 int sandbox::advance_to(timestamp until) {
   int fired = 0;
   for (;;) {

@@ -24,6 +24,8 @@ class sandbox {
 
   engine_result inbound(const inbound_message& m);
   engine_result act(case_id id, const staff_action& a);
+  // Starts a manual or situation playbook without a client message (case_engine::start).
+  engine_result start(const std::string& playbook_id, const std::string& client_id);
 
   // Moves the clock to `until`, firing every timer that comes due on the way at its
   // own moment. Returns how many fired.

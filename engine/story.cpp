@@ -82,6 +82,7 @@ class player {
       pending_refusal_.clear();
     }
     if (key == "client") return client_says(n, scalar_text(v), sender, channel);
+    if (key == "start") return start_case(n, v);
     if (key == "manager" || key == "director") return staff_acts(n, key, v);
     if (key == "after") return time_passes(n, scalar_text(v));
     if (key == "reply") return expect_reply(n, v);
@@ -96,8 +97,8 @@ class player {
     if (key == "var") return expect_vars(n, v);
     if (key == "refused") return expect_refused(n, scalar_text(v));
     fail(n, "unknown instruction '" + key +
-                "' (expected client, manager, director, after, reply, no_reply, notify, step, status, "
-                "outcome, tariff, assignee, escalation, var, refused)");
+                "' (expected client, start, manager, director, after, reply, no_reply, notify, step, "
+                "status, outcome, tariff, assignee, escalation, var, refused)");
   }
 
   void finish(const YAML::Node& last) {
@@ -122,8 +123,24 @@ class player {
     case_ = r.id;
   }
 
+  // `start: PLAYBOOK` or `start: {playbook: PLAYBOOK, client: CLIENT}`: a manager starts
+  // a manual or situation playbook; the story follows the new case from here.
+  void start_case(const YAML::Node& n, const YAML::Node& v) {
+    std::string playbook = v.IsMap() ? scalar_text(v["playbook"]) : scalar_text(v);
+    std::string client = v.IsMap() ? scalar_text(v["client"]) : std::string{};
+    if (playbook.empty()) return fail(n, "expected `start: PLAYBOOK` or `start: {playbook: PLAYBOOK, client: CLIENT}`");
+    if (case_ != 0) {
+      auto previous = store_.load_case(case_);
+      if (previous && !previous->closed())
+        return fail(n, fmt::format("the story's case {} is still open (at step {})", case_, previous->step));
+    }
+    auto r = box_.start(playbook, client);
+    if (!r.error.empty()) return fail(n, "the playbook did not start: " + r.error);
+    case_ = r.id;
+  }
+
   void staff_acts(const YAML::Node& n, const std::string& who, const YAML::Node& v) {
-    if (case_ == 0) return fail(n, "there is no case yet: the client has to write first");
+    if (case_ == 0) return fail(n, "there is no case yet: the client has to write first (or `start:` one)");
     auto state = store_.load_case(case_);
     staff_action a;
     a.actor = who == "director" ? "director" : "manager";

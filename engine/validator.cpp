@@ -107,6 +107,10 @@ class checker {
       if (std::find(std::begin(known_channels), std::end(known_channels), ch) == std::end(known_channels))
         out_.push_back({severity::warning, book_.on.pos, {},
                         "неизвестный канал «" + ch + "» в trigger (известны: email, telegram, webchat, api, phone)"});
+    if (book_.on.from != "client" && book_.on.from != "unknown")
+      error(book_.on.pos, {}, "trigger.from «" + book_.on.from + "»: ожидалось client или unknown");
+    else if (book_.on.from == "unknown" && book_.on.channels.empty())
+      error(book_.on.pos, {}, "trigger.from: unknown имеет смысл только вместе с message (ожидались каналы)");
   }
 
  private:

@@ -145,3 +145,48 @@ TEST_CASE("the derived tables equal a replay of the journal after a full convers
   CHECK(report.differences.empty());
   CHECK(report.cases == 2);
 }
+
+TEST_CASE("for_channel picks the playbook written for the kind of sender, else any for the channel", "[engine]") {
+  fixture f;
+  CHECK(f.books.for_channel("email", true)->id == "intake");
+  CHECK(f.books.for_channel("email", false)->id == "unknown_sender");
+  CHECK(f.books.for_channel("telegram", false)->id == "unknown_sender");
+  CHECK(f.books.for_channel("fax", true) == nullptr);
+
+  // The engine asks by whether the sender is a client's contact.
+  auto known = f.say("m1", "Пришлите выписку");
+  CHECK(f.st.load_case(known.id)->playbook == "intake");
+  auto stranger = f.say("m2", "Сколько стоит ведение бухгалтерии?", "stranger@example.org");
+  auto c = f.st.load_case(stranger.id);
+  CHECK(c->playbook == "unknown_sender");
+  CHECK(c->client_id.empty());
+
+  // With no playbook for unknown senders they fall back to the channel's playbook, and
+  // a playbook only for strangers still serves clients when nothing else does.
+  auto only = [](const char* yaml) {
+    playbook_library lib;
+    auto r = load_playbook_text(yaml, "test.yaml");
+    REQUIRE(r.book);
+    r.book->version = 1;
+    lib.add(std::make_shared<const playbook>(std::move(*r.book)));
+    return lib.for_channel("email", false) ? lib.for_channel("email", true)->id : std::string("none");
+  };
+  CHECK(only("id: clients\ntrigger: { message: [email] }\nsteps:\n  - id: s\n    end: done\n") == "clients");
+  CHECK(only("id: strangers\ntrigger: { message: [email], from: unknown }\nsteps:\n  - id: s\n    end: done\n") == "strangers");
+}
+
+TEST_CASE("a manual start for a client writes to the client's email contact", "[engine]") {
+  fixture f;
+  auto r = f.box->start("complaint", "romashka");
+  REQUIRE(r.error.empty());
+  auto c = f.st.load_case(r.id);
+  CHECK(c->channel == "email");
+  CHECK(c->sender == "anna@romashka.ru");
+  CHECK(c->step == "find_out");
+  auto out = f.st.outbox("", 10);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].to == "anna@romashka.ru");
+  // The client's answer on that contact joins the manual case.
+  CHECK(f.say("m1", "Спасибо, ждём").id == r.id);
+  CHECK(f.box->start("complaint", "nobody").http_status == 422);
+}

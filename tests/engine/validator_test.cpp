@@ -109,3 +109,11 @@ TEST_CASE("Self-loop without a wait and a missing path", "[playbook]") {
   REQUIRE(v.problems.size() == 1);
   CHECK_THAT(v.problems[0].message, Catch::Contains("нет такого"));
 }
+
+TEST_CASE("trigger.from is client or unknown", "[playbook]") {
+  path_validation v = validate_path(fixture("trigger_from.yaml"));
+  REQUIRE(v.problems.size() == 1);
+  CHECK(v.problems[0].level == severity::error);
+  CHECK(v.problems[0].pos.line == 3);
+  CHECK_THAT(v.problems[0].message, Catch::Contains("trigger.from «stranger»: ожидалось client или unknown"));
+}
