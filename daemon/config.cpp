@@ -1,6 +1,7 @@
 #include "daemon/config.hpp"
 
 #include "engine/firm_file.hpp"
+#include "engine/production_calendar.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -8,6 +9,7 @@
 #include <charconv>
 #include <filesystem>
 #include <set>
+#include <string_view>
 
 #ifndef REGLAMENT_SOURCE_DIR
 #define REGLAMENT_SOURCE_DIR ""
@@ -29,6 +31,18 @@ synchronous = "full"        # full | normal (normal: a power cut may lose the la
 
 [firm]
 # file = "<playbooks dir>/firm.yaml"
+
+[calendar]
+# file = "<playbooks dir>/../calendar/ru.yaml"  # the production calendar (holidays, transfers)
+timezone = "+03:00"         # the firm's offset from UTC
+monday = "09:00-18:00"      # working hours per weekday, "" for a day off
+tuesday = "09:00-18:00"
+wednesday = "09:00-18:00"
+thursday = "09:00-18:00"
+friday = "09:00-18:00"
+saturday = ""
+sunday = ""
+lunch = "13:00-14:00"       # every working day; "" for none
 
 [http]
 listen = "127.0.0.1:8080"
@@ -78,8 +92,91 @@ const toml::table* section(const toml::table& root, const std::string& name) {
   return node->as_table();
 }
 
+// "09:00" -> minutes since midnight; 24:00 is the end of the day.
+std::optional<int> parse_clock(std::string_view t) {
+  if (t.size() != 5 || t[2] != ':') return std::nullopt;
+  int h = 0, m = 0;
+  auto r1 = std::from_chars(t.data(), t.data() + 2, h);
+  auto r2 = std::from_chars(t.data() + 3, t.data() + 5, m);
+  if (r1.ec != std::errc() || r1.ptr != t.data() + 2 || r2.ec != std::errc() || r2.ptr != t.data() + 5) return std::nullopt;
+  if (h > 24 || m > 59 || (h == 24 && m != 0)) return std::nullopt;
+  return h * 60 + m;
+}
+
+// "09:00-18:00" -> {start, end}; "" -> {0, 0} (none).
+std::pair<int, int> parse_hours(const toml::node& n, const std::string& key) {
+  auto text = get_string(n, key);
+  if (text.empty()) return {0, 0};
+  auto dash = text.find('-');
+  std::optional<int> a, b;
+  if (dash != std::string::npos) {
+    a = parse_clock(std::string_view(text).substr(0, dash));
+    b = parse_clock(std::string_view(text).substr(dash + 1));
+  }
+  if (!a || !b) bad(key, fmt::format("expected \"HH:MM-HH:MM\" or \"\" (none), got '{}'", text));
+  if (*a >= *b) bad(key, fmt::format("'{}' ends before it starts", text));
+  return {*a, *b};
+}
+
+// "+03:00", "-05:30", "+3", "UTC+3", "UTC" -> minutes east of UTC.
+std::optional<int> parse_utc_offset(std::string s) {
+  if (s.rfind("UTC", 0) == 0) s = s.substr(3);
+  if (s.empty()) return 0;
+  if (s[0] != '+' && s[0] != '-') return std::nullopt;
+  int sign = s[0] == '-' ? -1 : 1;
+  std::string_view rest(s);
+  rest.remove_prefix(1);
+  auto colon = rest.find(':');
+  int h = 0, m = 0;
+  auto hv = rest.substr(0, colon);
+  auto r = std::from_chars(hv.data(), hv.data() + hv.size(), h);
+  if (hv.empty() || hv.size() > 2 || r.ec != std::errc() || r.ptr != hv.data() + hv.size()) return std::nullopt;
+  if (colon != std::string_view::npos) {
+    auto mv = rest.substr(colon + 1);
+    auto r2 = std::from_chars(mv.data(), mv.data() + mv.size(), m);
+    if (mv.size() != 2 || r2.ec != std::errc() || r2.ptr != mv.data() + 2 || m > 59) return std::nullopt;
+  }
+  int total = sign * (h * 60 + m);
+  if (total < -12 * 60 || total > 14 * 60) return std::nullopt;
+  return total;
+}
+
+void apply_calendar(daemon_config& c, const toml::table& t) {
+  static const char* const weekdays[7] = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+  std::set<std::string> known{"file", "timezone", "lunch"};
+  for (auto d : weekdays) known.insert(d);
+  check_keys(t, "calendar", known);
+  if (const auto* n = t.get("file")) {
+    c.calendar.file = get_string(*n, "calendar.file");
+    if (c.calendar.file.empty()) bad("calendar.file", "must not be empty (leave it out for the shipped calendar)");
+  }
+  if (const auto* n = t.get("timezone")) {
+    auto text = get_string(*n, "calendar.timezone");
+    auto offset = parse_utc_offset(text);
+    if (!offset) bad("calendar.timezone", fmt::format("expected an offset from UTC like \"+03:00\", got '{}'", text));
+    c.calendar.timezone = text;
+    c.calendar.utc_offset_minutes = *offset;
+  }
+  for (int i = 0; i < 7; ++i)
+    if (const auto* n = t.get(weekdays[i])) {
+      auto [a, b] = parse_hours(*n, std::string("calendar.") + weekdays[i]);
+      c.calendar.week[i].start = a;
+      c.calendar.week[i].end = b;
+    }
+  if (const auto* n = t.get("lunch")) {
+    auto [a, b] = parse_hours(*n, "calendar.lunch");
+    for (auto& s : c.calendar.week) {
+      s.lunch_start = a;
+      s.lunch_end = b;
+    }
+  }
+  bool any = false;
+  for (const auto& s : c.calendar.week) any = any || s.start < s.end;
+  if (!any) bad("calendar", "no working hours on any weekday (set e.g. monday = \"09:00-18:00\")");
+}
+
 void apply(daemon_config& c, const toml::table& root) {
-  check_keys(root, "(top level)", {"store", "playbooks", "firm", "http", "spool", "log"});
+  check_keys(root, "(top level)", {"store", "playbooks", "firm", "calendar", "http", "spool", "log"});
   if (const auto* t = section(root, "store")) {
     check_keys(*t, "store", {"path", "synchronous"});
     if (const auto* n = t->get("path")) c.store.path = get_string(*n, "store.path");
@@ -98,6 +195,7 @@ void apply(daemon_config& c, const toml::table& root) {
     check_keys(*t, "firm", {"file"});
     if (const auto* n = t->get("file")) c.firm.file = get_string(*n, "firm.file");
   }
+  if (const auto* t = section(root, "calendar")) apply_calendar(c, *t);
   if (const auto* t = section(root, "http")) {
     check_keys(*t, "http", {"listen", "threads", "body_limit"});
     if (const auto* n = t->get("listen")) {
@@ -179,6 +277,23 @@ std::string find_default_firm(const std::string& playbooks_dir) {
   return beside.empty() ? (dir / "firm.yaml").string() : beside;
 }
 
+// Beside the playbooks (a checkout's playbooks/calendar), then where the playbooks are
+// searched for: the working directory, next to an installed program, the source tree.
+std::string find_default_calendar(const std::string& playbooks_dir, const std::string& executable_path) {
+  if (auto beside = production_calendar::beside(playbooks_dir); !beside.empty()) return beside;
+  std::vector<fs::path> candidates{fs::path("playbooks") / "calendar" / "ru.yaml"};
+  if (!executable_path.empty()) {
+    std::error_code ec;
+    auto exe = fs::weakly_canonical(fs::path(executable_path), ec);
+    if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share" / "reglament" / "playbooks" / "calendar" / "ru.yaml");
+  }
+  if (*REGLAMENT_SOURCE_DIR) candidates.push_back(fs::path(REGLAMENT_SOURCE_DIR) / "playbooks" / "calendar" / "ru.yaml");
+  std::error_code ec;
+  for (const auto& c : candidates)
+    if (fs::is_regular_file(c, ec)) return c.string();
+  return candidates.front().string();  // reported as missing at start-up
+}
+
 }  // namespace
 
 const char* default_config_text() { return defaults; }
@@ -237,6 +352,7 @@ daemon_config load_config(const std::optional<std::string>& file, const override
   if (o.playbooks) c.playbooks.dir = *o.playbooks;
   if (c.playbooks.dir.empty()) c.playbooks.dir = find_default_playbooks(executable_path);
   if (c.firm.file.empty()) c.firm.file = find_default_firm(c.playbooks.dir);
+  if (c.calendar.file.empty()) c.calendar.file = find_default_calendar(c.playbooks.dir, executable_path);
   return c;
 }
 

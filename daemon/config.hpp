@@ -5,7 +5,9 @@
 #pragma once
 
 #include "adapters/spool/config.hpp"
+#include "engine/working_calendar.hpp"
 
+#include <array>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -30,6 +32,15 @@ struct daemon_config {
   struct {
     std::string file;  // empty: <playbooks dir>/firm.yaml, else <playbooks dir>/firm/*.yaml
   } firm;
+  struct {
+    // The production calendar; empty in the defaults: resolved like the playbooks dir
+    // (the shipped playbooks/calendar/ru.yaml).
+    std::string file;
+    std::string timezone = "+03:00";
+    int utc_offset_minutes = 180;
+    // Monday first; every working day carries the `lunch` break.
+    std::array<weekly_calendar::shift, 7> week;
+  } calendar;
   struct {
     std::string host = "127.0.0.1";
     unsigned short port = 8080;

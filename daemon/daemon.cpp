@@ -10,6 +10,7 @@
 #include "engine/metrics.hpp"
 #include "engine/outbox_dispatcher.hpp"
 #include "engine/playbook_library.hpp"
+#include "engine/production_calendar.hpp"
 #include "engine/store/sqlite_store.hpp"
 #include "engine/working_calendar.hpp"
 #include "engine/writer.hpp"
@@ -124,6 +125,18 @@ void reglamentd::start() {
   for (const auto& d : firm_problems) std::fprintf(stderr, "%s\n", d.to_string().c_str());
   if (!p.firm || has_errors(firm_problems))
     throw startup_error(fmt::format("firm.file: '{}' cannot be used (see above)", cfg_.firm.file), 2);
+
+  // Working time: the firm's hours from [calendar], with the production calendar's days.
+  diagnostics calendar_problems;
+  auto production = production_calendar::load(cfg_.calendar.file, calendar_problems);
+  for (const auto& d : calendar_problems) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  if (!production)
+    throw startup_error(fmt::format("calendar.file: '{}' cannot be used (see above)", cfg_.calendar.file), 2);
+  p.calendar = weekly_calendar(cfg_.calendar.week, std::chrono::minutes(cfg_.calendar.utc_offset_minutes));
+  production->apply_to(p.calendar);
+  std::string years;
+  for (const auto& y : production->years()) years += (years.empty() ? "" : ",") + std::to_string(y.year);
+  log_.info("calendar loaded", {{"file", cfg_.calendar.file}, {"years", years}, {"timezone", cfg_.calendar.timezone}});
 
   run_context ctx;
   auto* st = p.store.get();

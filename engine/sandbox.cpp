@@ -1,11 +1,13 @@
 #include "engine/sandbox.hpp"
 
+#include "engine/production_calendar.hpp"
+
 #include <algorithm>
 
 namespace reglament {
 
 sandbox::sandbox(store& st, playbook_library& books, const firm_file* firm, timestamp start)
-    : store_(st), clock_(start) {
+    : store_(st), clock_(start), calendar_(production_calendar::shipped()) {
   run_context ctx;
   ctx.now = &clock_;
   ctx.calendar = &calendar_;

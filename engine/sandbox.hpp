@@ -1,5 +1,6 @@
 // A sandbox runs playbooks the way the daemon would, but alone: one store (usually
-// in-memory), a manual clock, the default working calendar and a firm file. Stories
+// in-memory), a manual clock, the default working hours with the shipped production
+// calendar (production_calendar::shipped) and a firm file. Stories
 // (`reglament test`) and rehearsals (`reglament rehearse`) are built on it.
 // Every call is its own transaction. Not thread-safe.
 #pragma once

@@ -47,10 +47,33 @@ void weekly_calendar::add_working_day(year_month_day day, shift s) {
   extra_days_[sys_days(day)] = s;
 }
 
+void weekly_calendar::add_short_day(year_month_day day, minutes shorter) {
+  short_days_[sys_days(day)] = shorter;
+}
+
+weekly_calendar::shift weekly_calendar::usual_shift() const {
+  for (const auto& s : week_)
+    if (works(s)) return s;
+  return day_off;
+}
+
 weekly_calendar::shift weekly_calendar::shift_of(sys_days local_day) const {
-  if (auto it = extra_days_.find(local_day); it != extra_days_.end()) return it->second;
-  if (holidays_.count(local_day)) return day_off;
-  return week_[weekday(local_day).iso_encoding() - 1];
+  shift s;
+  if (auto it = extra_days_.find(local_day); it != extra_days_.end())
+    s = it->second;
+  else if (holidays_.count(local_day))
+    return day_off;
+  else
+    s = week_[weekday(local_day).iso_encoding() - 1];
+  if (auto it = short_days_.find(local_day); it != short_days_.end() && works(s)) {
+    s.end = std::max(s.start, s.end - static_cast<int>(it->second.count()));
+    // A day cut back into its lunch ends when lunch starts.
+    if (s.lunch_start < s.lunch_end && s.lunch_end >= s.end) {
+      s.end = std::min(s.end, std::max(s.start, s.lunch_start));
+      s.lunch_start = s.lunch_end = 0;
+    }
+  }
+  return s;
 }
 
 bool weekly_calendar::is_working(timestamp t) const {

@@ -1,8 +1,9 @@
 // Working time: which moments are working hours, and what "in 2 working days" means.
 // The interface is what the engine reads; weekly_calendar is a plain implementation
 // (hours per weekday, a lunch break, a fixed UTC offset, a set of days off and of
-// transferred working days). The Russian production calendar data arrives with the
-// tariffs issue. Implementations are immutable after construction: thread-safe.
+// transferred working days, shortened pre-holiday days). The Russian production calendar
+// is data (playbooks/calendar/ru.yaml, see production_calendar.hpp) applied to one.
+// Implementations are immutable after construction: thread-safe.
 #pragma once
 
 #include "engine/clock.hpp"
@@ -39,6 +40,12 @@ class weekly_calendar final : public working_calendar {
 
   void add_holiday(std::chrono::year_month_day day);      // a day off
   void add_working_day(std::chrono::year_month_day day, shift s);  // a transferred working day
+  // A pre-holiday day: whatever shift the day has ends `shorter` earlier.
+  void add_short_day(std::chrono::year_month_day day, std::chrono::minutes shorter = std::chrono::hours(1));
+
+  // The shift of the first working weekday from Monday (a day off if none works): what a
+  // transferred working Saturday works by.
+  shift usual_shift() const;
 
   timestamp add(timestamp from, const duration& d) const override;
   bool is_working(timestamp t) const override;
@@ -51,6 +58,7 @@ class weekly_calendar final : public working_calendar {
   std::chrono::minutes offset_;
   std::set<std::chrono::sys_days> holidays_;
   std::map<std::chrono::sys_days, shift> extra_days_;
+  std::map<std::chrono::sys_days, std::chrono::minutes> short_days_;
 };
 
 }  // namespace reglament

@@ -74,3 +74,48 @@ TEST_CASE("listen addresses", "[config]") {
   CHECK_FALSE(parse_listen("host:70000", h, p));
   CHECK_FALSE(parse_listen("host:", h, p));
 }
+
+TEST_CASE("working hours and the production calendar", "[config]") {
+  auto c = load_config(std::nullopt, {});
+  CHECK(c.calendar.utc_offset_minutes == 180);
+  CHECK(c.calendar.week[0].start == 9 * 60);
+  CHECK(c.calendar.week[0].end == 18 * 60);
+  CHECK(c.calendar.week[4].lunch_start == 13 * 60);
+  CHECK(c.calendar.week[5].start == c.calendar.week[5].end);  // Saturday off
+  CHECK(std::filesystem::is_regular_file(c.calendar.file));
+
+  auto f = write_config(
+      "[calendar]\nfile = \"/srv/ru.yaml\"\ntimezone = \"+05:00\"\nfriday = \"09:00-16:45\"\n"
+      "saturday = \"10:00-14:00\"\nlunch = \"\"\n");
+  c = load_config(f, {});
+  CHECK(c.calendar.file == "/srv/ru.yaml");
+  CHECK(c.calendar.utc_offset_minutes == 300);
+  CHECK(c.calendar.week[4].end == 16 * 60 + 45);
+  CHECK(c.calendar.week[5].start == 10 * 60);
+  CHECK(c.calendar.week[0].end == 18 * 60);  // the defaults stay for the days not named
+  CHECK(c.calendar.week[0].lunch_start == c.calendar.week[0].lunch_end);
+  CHECK(load_config(write_config("[calendar]\ntimezone = \"UTC-03:30\"\n"), {}).calendar.utc_offset_minutes == -210);
+}
+
+TEST_CASE("a bad calendar key stops with its name", "[config]") {
+  auto f = write_config("[calendar]\nmonday = \"9-18\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}),
+                    "config " + f + ": calendar.monday: expected \"HH:MM-HH:MM\" or \"\" (none), got '9-18'");
+  f = write_config("[calendar]\ntuesday = \"18:00-09:00\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("calendar.tuesday: '18:00-09:00' ends before it starts"));
+  f = write_config("[calendar]\nlunch = \"13:00-25:00\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("calendar.lunch: expected"));
+  f = write_config("[calendar]\ntimezone = \"Moscow\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("calendar.timezone: expected an offset from UTC"));
+  f = write_config("[calendar]\ntimezone = \"+15:00\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("calendar.timezone"));
+  f = write_config("[calendar]\nmondey = \"09:00-18:00\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("calendar.mondey: unknown key"));
+  f = write_config("[calendar]\nsaturday = 0\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("calendar.saturday: expected a string"));
+  f = write_config("[calendar]\nfile = \"\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("calendar.file: must not be empty"));
+  f = write_config(
+      "[calendar]\nmonday = \"\"\ntuesday = \"\"\nwednesday = \"\"\nthursday = \"\"\nfriday = \"\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("calendar: no working hours on any weekday"));
+}

@@ -1,25 +1,12 @@
 #include "engine/working_calendar.hpp"
 
+#include "tests/engine/calendar_time.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace reglament;
+using namespace reglament::testing;
 using namespace std::chrono;
-
-namespace {
-
-// Moscow wall time (the default calendar's UTC+3) as a timestamp.
-timestamp msk(int y, unsigned m, unsigned d, int h, int mi = 0) {
-  return time_point_cast<milliseconds>(sys_days(year(y) / month(m) / day(d))) + hours(h) + minutes(mi) -
-         hours(3);
-}
-
-reglament::duration dur(const char* text) {
-  auto d = parse_duration(text);
-  REQUIRE(d);
-  return *d;
-}
-
-}  // namespace
 
 // 2026-11-20 is a Friday; 2026-11-23 a Monday.
 TEST_CASE("Working hours skip the weekend", "[calendar]") {
