@@ -10,8 +10,21 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace reglament {
+
+// A day of the year that repeats ("11-21" for 21 November), for congratulations.
+struct annual_date {
+  int month = 0;  // 1..12
+  int day = 0;    // 1..31
+  bool valid() const { return month >= 1 && month <= 12 && day >= 1 && day <= 31; }
+};
+
+struct contact_birthday {
+  std::string name;  // how to address the person, "Анна Сергеевна"
+  annual_date date;
+};
 
 struct client_info {
   std::string id;
@@ -22,6 +35,11 @@ struct client_info {
   std::string manager;        // login of the responsible client manager
   std::string accountant;     // login of the responsible accountant
   int utc_offset_minutes = 180;
+  std::string inn;            // taxpayer number, 10 (company) or 12 (person) digits
+  std::string language = "ru";  // language of messages to the client: ru, en
+  std::string holiday_title;  // professional holiday, "День бухгалтера"
+  annual_date holiday;        // invalid when the client has none
+  std::vector<contact_birthday> birthdays;
 };
 
 struct client_contact {
@@ -42,6 +60,8 @@ class client_directory {
     (void)client_id;
     return std::nullopt;
   }
+  // Every client, in id order (schedules walk them for holidays and birthdays).
+  virtual std::vector<client_info> all() const { return {}; }
 };
 
 enum class tariff_outcome { in_tariff, over_quota, not_included, unknown };

@@ -40,6 +40,15 @@ std::optional<int> parse_offset(std::string s) {
   return sign * (h * 60 + m);
 }
 
+// "11-21" (MM-DD) -> {11, 21}; an invalid date when unreadable.
+annual_date parse_annual_date(const std::string& s) {
+  annual_date d;
+  char dash = 0;
+  std::istringstream in(s);
+  if (!(in >> d.month >> dash >> d.day) || dash != '-' || !in.eof()) return {};
+  return d;
+}
+
 std::string normalize_contact(std::string_view channel, std::string_view address) {
   return channel == "email" ? fold_case(address) : std::string(address);
 }
@@ -160,6 +169,24 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
       else
         err(c["timezone"], "client " + d.info.id + ": timezone: expected an offset like +03:00");
     }
+    d.info.inn = scalar(c, "inn");
+    if (auto lang = scalar(c, "language"); !lang.empty()) {
+      if (lang == "ru" || lang == "en")
+        d.info.language = lang;
+      else
+        err(c["language"], "client " + d.info.id + ": language: expected ru or en");
+    }
+    if (const auto& h = c["holiday"]; h) {
+      d.info.holiday_title = scalar(h, "title");
+      d.info.holiday = parse_annual_date(scalar(h, "date"));
+      if (!d.info.holiday.valid()) err(h, "client " + d.info.id + ": holiday: expected date: MM-DD");
+    }
+    for (const auto& b : c["birthdays"]) {
+      contact_birthday cb{scalar(b, "name"), parse_annual_date(scalar(b, "date"))};
+      if (cb.name.empty() || !cb.date.valid())
+        err(b, "client " + d.info.id + ": birthdays: expected {name: ..., date: MM-DD}");
+      d.info.birthdays.push_back(std::move(cb));
+    }
     if (d.info.id.empty()) err(c, "client: expected an id");
     if (!firm->tariffs_.count(d.info.tariff_id))
       err(c, "client " + d.info.id + ": unknown tariff '" + d.info.tariff_id + "'");
@@ -211,6 +238,14 @@ std::optional<client_contact> firm_file::preferred_contact(std::string_view clie
   auto email = std::find_if(contacts.begin(), contacts.end(), [](const contact_def& k) { return k.channel == "email"; });
   const auto& k = email != contacts.end() ? *email : contacts.front();
   return client_contact{k.channel, k.address};
+}
+
+std::vector<client_info> firm_file::all() const {
+  std::vector<client_info> out;
+  out.reserve(clients_.size());
+  for (const auto& c : clients_) out.push_back(c.info);
+  std::sort(out.begin(), out.end(), [](const client_info& a, const client_info& b) { return a.id < b.id; });
+  return out;
 }
 
 tariff_check firm_file::check(const client_info& client, std::string_view request_text,

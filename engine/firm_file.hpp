@@ -54,6 +54,7 @@ class firm_file final : public client_directory, public tariff_book {
   std::optional<client_info> find_by_contact(std::string_view channel,
                                              std::string_view sender) const override;
   std::optional<client_contact> preferred_contact(std::string_view client_id) const override;
+  std::vector<client_info> all() const override;
   tariff_check check(const client_info& client, std::string_view request_text, timestamp at,
                      const quota_lookup& used) const override;
 
