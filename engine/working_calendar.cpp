@@ -85,6 +85,14 @@ bool weekly_calendar::is_working(timestamp t) const {
   return false;
 }
 
+bool working_calendar::is_working_day(sys_days local_day) const {
+  for (auto m = minutes(0); m < hours(24); m += minutes(30))
+    if (is_working(time_point_cast<milliseconds>(local_day + m - utc_offset()))) return true;
+  return false;
+}
+
+bool weekly_calendar::is_working_day(sys_days local_day) const { return works(shift_of(local_day)); }
+
 timestamp weekly_calendar::add(timestamp from, const duration& d) const {
   if (!d.working || d.count <= 0) return from + d.plain();
   local_ms cursor = from + offset_;

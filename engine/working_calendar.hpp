@@ -23,6 +23,9 @@ class working_calendar {
   // The moment `d` after `from`; working durations skip non-working time.
   virtual timestamp add(timestamp from, const duration& d) const = 0;
   virtual bool is_working(timestamp t) const = 0;
+  // Whether the firm works at all on this local day (not a weekend, holiday or day off):
+  // what schedules shift by. The default probes the day's half hours.
+  virtual bool is_working_day(std::chrono::sys_days local_day) const;
   // Offset of the firm's local time from UTC.
   virtual std::chrono::minutes utc_offset() const = 0;
 };
@@ -49,6 +52,7 @@ class weekly_calendar final : public working_calendar {
 
   timestamp add(timestamp from, const duration& d) const override;
   bool is_working(timestamp t) const override;
+  bool is_working_day(std::chrono::sys_days local_day) const override;
   std::chrono::minutes utc_offset() const override { return offset_; }
 
  private:
