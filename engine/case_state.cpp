@@ -77,9 +77,10 @@ void apply(case_state& s, case_id id, const fact& f) {
       break;
     case fact_kind::tariff_checked:
       // Exposed as variables so templates and conditions can use them.
-      for (const char* k : {"service", "service_title", "tariff", "period"}) s.vars[k] = str(d, k);
+      for (const char* k : {"service", "service_title", "tariff", "period", "unit", "urgent_within", "tariff_from"})
+        s.vars[k] = str(d, k);
       s.vars["tariff_outcome"] = str(d, "outcome");
-      for (const char* k : {"quota_used", "quota_limit", "price"})
+      for (const char* k : {"quota_used", "quota_limit", "price", "urgent_price", "urgent_surcharge"})
         s.vars[k] = d.contains(k) ? d[k] : nlohmann::json(0);
       if (str(d, "outcome") != "in_tariff" && str(d, "outcome") != "over_quota")
         s.vars["quota_left"] = "";  // the service is not in the tariff: no quota to speak of

@@ -27,7 +27,8 @@ enum class fact_kind {
   task_done,          // step; data: actor
   task_skipped,       // step; data: reason, actor
   variable_set,       // data: name, value
-  tariff_checked,     // step; data: outcome, service, service_title, quota_used, quota_limit, price, period, tariff, confidence
+  tariff_checked,     // step; data: outcome, service, service_title, quota_used, quota_limit, price, unit,
+                      //   urgent_price, urgent_surcharge (%), urgent_within, period, tariff, tariff_from, confidence
   message_queued,     // step; data: outbox (n), channel, to, text
   message_sent,       // data: outbox (n), attempts
   message_failed,     // data: outbox (n), error, attempts, retry_at (ms) | dead: true

@@ -77,7 +77,11 @@ struct tariff_check {
   int quota_limit = -1;        // -1: unlimited
   long price = 0;              // rubles, for paid extras
   std::string unit;            // "за документ", "за час"
+  long urgent_price = 0;       // rubles when needed urgently: price plus the surcharge
+  int urgent_surcharge = 0;    // percent added for urgency; 0 when the list has none
+  std::string urgent_within;   // what "urgent" means, "1 рабочий день"
   std::string period;          // billing period, "2026-11"
+  std::string tariff_from;     // the tariff version checked against: in force from, "2026-12-01"
 };
 
 // Quota already used by a client for a service in a billing period.

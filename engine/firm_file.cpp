@@ -1,5 +1,6 @@
 #include "engine/firm_file.hpp"
 
+#include "engine/duration.hpp"
 #include "engine/text.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -47,6 +48,18 @@ annual_date parse_annual_date(const std::string& s) {
   std::istringstream in(s);
   if (!(in >> d.month >> dash >> d.day) || dash != '-' || !in.eof()) return {};
   return d;
+}
+
+// "50%" or "50 %" -> 50; false when not a whole percent in 1..1000.
+bool parse_percent(const std::string& s, int& out) {
+  std::istringstream in(s);
+  int v = 0;
+  char pct = 0;
+  if (!(in >> v >> pct) || pct != '%' || v <= 0 || v > 1000) return false;
+  in >> std::ws;
+  if (!in.eof()) return false;
+  out = v;
+  return true;
 }
 
 std::string normalize_contact(std::string_view channel, std::string_view address) {
@@ -119,6 +132,14 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
       } catch (const YAML::Exception&) {
         err(p, "service " + d.id + ": price: expected a whole number of rubles");
       }
+    }
+    if (const auto& u = s["urgent"]; u) {
+      auto surcharge = scalar(u, "surcharge");
+      if (!parse_percent(surcharge, d.urgent_surcharge))
+        err(u, "service " + d.id + ": urgent: surcharge: expected a percent like 50%");
+      d.urgent_within = scalar(u, "within");
+      if (d.urgent_within.empty() || !parse_duration(d.urgent_within))
+        err(u, "service " + d.id + ": urgent: within: expected a duration like «1 рабочий день»");
     }
     for (const auto& k : s["keywords"]) {
       d.keywords.push_back(fold_case(k.as<std::string>()));
@@ -281,6 +302,9 @@ tariff_check firm_file::check(const client_info& client, std::string_view reques
   r.service_title = best->title;
   r.price = best->price;
   r.unit = best->unit;
+  r.urgent_surcharge = best->urgent_surcharge;
+  r.urgent_within = best->urgent_within;
+  r.urgent_price = best->urgent_surcharge ? (best->price * (100 + best->urgent_surcharge) + 50) / 100 : best->price;
   r.confidence = best_hits >= 2 ? 0.9 : 0.7;
   auto t = tariffs_.find(client.tariff_id);
   auto q = t == tariffs_.end() ? nullptr : &t->second.quotas;

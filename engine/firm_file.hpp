@@ -22,6 +22,8 @@ struct service_def {
   std::vector<std::vector<std::string>> keyword_words;  // each phrase split into words, at load
   long price = 0;                     // rubles, when not included or over quota
   std::string unit;
+  int urgent_surcharge = 0;           // percent on top of price for urgent work; 0: none listed
+  std::string urgent_within;          // "1 рабочий день", as written
 };
 
 struct tariff_def {

@@ -308,6 +308,10 @@ class interpreter::run {
           {"quota_limit", r.quota_limit},
           {"price", r.price},
           {"unit", r.unit},
+          {"urgent_price", r.urgent_price},
+          {"urgent_surcharge", r.urgent_surcharge},
+          {"urgent_within", r.urgent_within},
+          {"tariff_from", r.tariff_from},
           {"period", r.period}});
     return exit_to(st, to_string(r.outcome));
   }

@@ -18,11 +18,12 @@ bool fail(std::string* error, std::string message) {
   return false;
 }
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 10> aliases{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 12> aliases{{
     {"приветствие", "greeting"}, {"обращение", "address"}, {"клиент", "client"},
     {"менеджер", "manager"},     {"номер", "case_no"},     {"услуга", "service"},
     {"стоимость", "price"},      {"срок", "deadline"},     {"остаток", "quota_left"},
-    {"лимит", "quota_limit"},
+    {"лимит", "quota_limit"},    {"срочная_стоимость", "urgent_price"},
+    {"надбавка_за_срочность", "urgent_surcharge"},
 }};
 
 }  // namespace
@@ -92,7 +93,7 @@ std::string_view canonical_variable(std::string_view name) {
 bool is_builtin_variable(std::string_view canonical_name) {
   for (const auto& a : aliases)
     if (a.second == canonical_name) return true;
-  for (std::string_view extra : {"client_text", "tariff", "invoice_no", "amount"})
+  for (std::string_view extra : {"client_text", "tariff", "invoice_no", "amount", "unit", "urgent_within"})
     if (extra == canonical_name) return true;
   return false;
 }

@@ -89,3 +89,50 @@ clients:
   CHECK(p[1].pos.line == 7);
   CHECK_THAT(p[2].message + p[3].message, Catch::Contains("unknown tariff 'missing'"));
 }
+
+TEST_CASE("the price list gives the urgent price from the surcharge", "[firm]") {
+  diagnostics p;
+  auto firm = firm_file::parse(R"(services:
+  - id: statement
+    title: Выписка
+    keywords: [выписка]
+    price: 1500
+    unit: за выписку
+    urgent: { surcharge: 50%, within: 1 рабочий день }
+  - id: payment
+    title: Платёжка
+    keywords: [платёжка]
+    price: 333
+tariffs:
+  - id: t1
+clients:
+  - id: c1
+    tariff: t1
+)", "firm.yaml", p);
+  REQUIRE(firm);
+  auto c = *firm->find("c1");
+  auto r = firm->check(c, "нужна выписка", nov_2026(), {});
+  CHECK(r.outcome == tariff_outcome::not_included);
+  CHECK(r.price == 1500);
+  CHECK(r.unit == "за выписку");
+  CHECK(r.urgent_surcharge == 50);
+  CHECK(r.urgent_price == 2250);
+  CHECK(r.urgent_within == "1 рабочий день");
+  r = firm->check(c, "платёжка", nov_2026(), {});
+  CHECK(r.urgent_surcharge == 0);
+  CHECK(r.urgent_price == 333);  // no surcharge listed: urgency costs nothing extra
+}
+
+TEST_CASE("a broken urgency surcharge is reported at its line", "[firm]") {
+  diagnostics p;
+  auto firm = firm_file::parse(R"(services:
+  - id: a
+    keywords: [x]
+    urgent: { surcharge: половина, within: завтра }
+)", "bad.yaml", p);
+  CHECK_FALSE(firm);
+  REQUIRE(p.size() == 2);
+  CHECK(p[0].pos.line == 4);
+  CHECK_THAT(p[0].message, Catch::Contains("surcharge"));
+  CHECK_THAT(p[1].message, Catch::Contains("within"));
+}
