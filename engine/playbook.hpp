@@ -99,7 +99,8 @@ struct trigger {
   // Whose message starts it: "client" (a known contact) or "unknown" (an address that
   // matches no client), so a firm can greet strangers differently from clients.
   std::string from = "client";
-  std::string schedule;               // schedule rule text, empty if none
+  std::string schedule;               // schedule rule text (engine/schedule.hpp), empty if none
+  source_pos schedule_pos;            // where the rule's text is written
   bool manual = false;
   bool situation = false;
   source_pos pos;

@@ -1,5 +1,7 @@
 #include "engine/playbook_graph.hpp"
 
+#include "engine/schedule.hpp"
+
 #include <map>
 
 namespace reglament {
@@ -90,6 +92,14 @@ struct graph_nodes {
   }
 };
 
+// What starts a scheduled playbook, as the graph's entry node ("" for other triggers).
+// Step ids start with a letter, so "_schedule" names no step.
+std::string schedule_label(const playbook& book) {
+  if (book.on.schedule.empty() || book.steps.empty()) return {};
+  auto rule = parse_schedule(book.on.schedule, nullptr);
+  return "По расписанию: " + (rule ? rule->describe() : book.on.schedule);
+}
+
 std::string render_dot(const playbook& book) {
   graph_nodes nodes(book, false);
   std::string out = "digraph \"" + dot_escape(book.id) + "\" {\n";
@@ -105,6 +115,9 @@ std::string render_dot(const playbook& book) {
   for (const auto& [target, name] : nodes.missing)
     out += "  \"" + dot_escape(name) + "\" [label=\"" + dot_escape("нет шага «" + target + "»") +
            "\", shape=box, style=dashed, color=red];\n";
+  if (auto start = schedule_label(book); !start.empty())
+    out += "  \"_schedule\" [label=\"" + dot_escape(start) + "\", shape=cds];\n  \"_schedule\" -> \"" +
+           dot_escape(book.steps.front().id) + "\";\n";
   for (const auto& s : book.steps)
     for (const auto& e : s.exits) {
       if (e.target.empty()) continue;
@@ -138,6 +151,8 @@ std::string render_mermaid(const playbook& book) {
     out += "  " + mermaid_node(name, "Итог: " + std::string(end_outcome(target)), step_kind::end) + "\n";
   for (const auto& [target, name] : nodes.missing)
     out += "  " + name + "[\"" + mermaid_escape("нет шага «" + target + "»") + "\"]\n";
+  if (auto start = schedule_label(book); !start.empty())
+    out += "  _schedule>\"" + mermaid_escape(start) + "\"] --> " + nodes.ids.at(book.steps.front().id) + "\n";
   for (const auto& s : book.steps)
     for (const auto& e : s.exits) {
       if (e.target.empty()) continue;

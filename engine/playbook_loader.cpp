@@ -76,8 +76,8 @@ constexpr std::array<std::string_view, 3> common_keys{"id", "title", "instructio
 std::vector<std::string_view> kind_specific_keys(step_kind k) {
   switch (k) {
     case step_kind::say: return {"say", "next"};
-    case step_kind::task: return {"task", "next", "on_skip"};
-    case step_kind::choice: return {"choice", "options"};
+    case step_kind::task: return {"task", "next", "on_skip", "timeout"};
+    case step_kind::choice: return {"choice", "options", "timeout"};
     case step_kind::form: return {"form", "fields", "next"};
     case step_kind::check_tariff:
       return {"check_tariff", "in_tariff", "over_quota", "not_included", "unknown"};
@@ -225,6 +225,7 @@ class loader {
         on.from = scalar(value, {}, "trigger.from");  // the validator checks the value
       } else if (key == "schedule") {
         on.schedule = scalar(value, {}, "trigger.schedule");
+        on.schedule_pos = pos_of(value);
       } else if (key == "manual") {
         on.manual = boolean(value, "trigger.manual");
       } else if (key == "situation") {
@@ -474,10 +475,13 @@ class loader {
         if (n["on_skip"]) add_exit(s, "skip", "Пропустить", n["on_skip"], "on_skip");
         else if (n["next"]) add_exit(s, "skip", "Пропустить", n["next"], "next");
         else add_exit(s, "skip", "Пропустить", absent(), "next");
+        // A task or choice with a deadline: when it passes, the case goes to `go`.
+        if (n["timeout"]) add_timeout(s, n["timeout"]);
         break;
       case step_kind::choice:
         s.prompt = scalar(n["choice"], s.id, "choice");
         if (n["options"]) add_map_exits(s, n["options"], "options");
+        if (n["timeout"]) add_timeout(s, n["timeout"]);
         break;
       case step_kind::form: load_form(n, s); next(); break;
       case step_kind::check_tariff: {

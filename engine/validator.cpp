@@ -1,6 +1,7 @@
 #include "engine/validator.hpp"
 
 #include "engine/playbook_loader.hpp"
+#include "engine/schedule.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -111,6 +112,11 @@ class checker {
       error(book_.on.pos, {}, "trigger.from «" + book_.on.from + "»: ожидалось client или unknown");
     else if (book_.on.from == "unknown" && book_.on.channels.empty())
       error(book_.on.pos, {}, "trigger.from: unknown имеет смысл только вместе с message (ожидались каналы)");
+    if (!book_.on.schedule.empty()) {
+      std::string why;
+      if (!parse_schedule(book_.on.schedule, &why))
+        error(book_.on.schedule_pos, {}, "trigger.schedule «" + book_.on.schedule + "» не прочитано: " + why);
+    }
   }
 
  private:

@@ -54,3 +54,23 @@ TEST_CASE("Mermaid: safe node names, quoted labels", "[graph]") {
   CHECK_THAT(m, Catch::Contains("e0([\"Итог: declined\"])"));
   CHECK_THAT(m, Catch::Contains("class x0 missing"));
 }
+
+TEST_CASE("A scheduled playbook's graph starts from its schedule, as understood", "[graph]") {
+  load_result r = load_playbook_text(R"(id: s
+title: Заявка
+trigger:
+  schedule: "последняя пятница месяца в 10:00, если выпадает на выходной — в предыдущий рабочий день"
+steps:
+  - id: prepare
+    task: Составить заявку
+  - id: done
+    end: done
+)", "s.yaml");
+  REQUIRE(r.book);
+  const char* label = "По расписанию: в последнюю пятницу месяца в 10:00, на выходной — в предыдущий рабочий день";
+  std::string dot = render_graph(*r.book, graph_format::dot);
+  CHECK_THAT(dot, Catch::Contains(std::string("\"_schedule\" [label=\"") + label + "\", shape=cds]"));
+  CHECK_THAT(dot, Catch::Contains("\"_schedule\" -> \"prepare\";"));
+  std::string m = render_graph(*r.book, graph_format::mermaid);
+  CHECK_THAT(m, Catch::Contains(std::string("_schedule>\"") + label + "\"] --> n0"));
+}

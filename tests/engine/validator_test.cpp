@@ -37,6 +37,7 @@ TEST_CASE("Each error kind is reported with its place", "[playbook]") {
       {"check_tariff_missing.yaml", 3, 5, "check", "нет ветки unknown:"},
       {"wait_client_no_timeout.yaml", 3, 5, "wait_reply", "ожидание клиента без срока"},
       {"if_missing_else.yaml", 3, 5, "big", "у условия нет ветки else:"},
+      {"bad_schedule.yaml", 3, 13, "", "непонятное слово «квартала» (понятные формы: «ежедневно в 9:00»"},
   };
   for (const auto& r : rows) {
     path_validation v = validate_path(fixture(r.file));
