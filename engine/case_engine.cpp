@@ -16,6 +16,7 @@ case_engine::case_engine(store& st, playbook_library& books, run_context ctx)
     ctx_.quota_used = [this](std::string_view c, std::string_view s, std::string_view p) {
       return store_.quota_used(c, s, p);
     };
+  if (!ctx_.last_invoice_seq) ctx_.last_invoice_seq = [this](int year) { return store_.last_invoice_seq(year); };
 }
 
 namespace {
@@ -69,6 +70,26 @@ engine_result case_engine::action(case_id id, const staff_action& a) { return fe
 engine_result case_engine::timer(case_id id, const timer_due& t) { return feed(id, t); }
 
 engine_result case_engine::delivered(case_id id, const delivery_result& d) { return feed(id, d); }
+
+engine_result case_engine::pay_invoice(const std::string& number, const nlohmann::json& amount,
+                                       const std::string& actor) {
+  auto inv = store_.invoice(number);
+  if (!inv) return refused(0, 404, fmt::format("no invoice '{}'", number));
+  if (inv->status != "issued")
+    return refused(inv->id, 409, fmt::format("invoice {} is {}, not waiting for a payment", number, inv->status));
+  auto state = store_.load_case(inv->id);
+  if (!state) return refused(inv->id, 404, fmt::format("case {} of invoice {} does not exist", inv->id, number));
+  if (state->status != case_status::waiting_payment)
+    return refused(inv->id, 409,
+                   fmt::format("case {} is not waiting for a payment: it is {} at step '{}'", inv->id,
+                               to_string(state->status), state->step));
+  staff_action a;
+  a.what = staff_action::kind::paid;
+  a.step = state->step;
+  a.actor = actor;
+  if (!amount.is_null()) a.values["amount"] = amount;
+  return feed(inv->id, a);
+}
 
 engine_result case_engine::start(const std::string& playbook_id, const std::string& client_id,
                                  const std::string& actor) {

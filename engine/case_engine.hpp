@@ -30,6 +30,11 @@ class case_engine {
   engine_result action(case_id id, const staff_action& a);
   engine_result timer(case_id id, const timer_due& t);
   engine_result delivered(case_id id, const delivery_result& r);
+  // A payment against invoice `number` (from the bank or the API): fed to the case's
+  // wait: payment step. 404: no such invoice; 409: its case is not waiting for a
+  // payment; 422: a wrong amount (the reason says what the invoice expects). A null
+  // `amount` pays what is left.
+  engine_result pay_invoice(const std::string& number, const nlohmann::json& amount, const std::string& actor);
   // Starts a manual / scheduled playbook with no client message.
   engine_result start(const std::string& playbook_id, const std::string& client_id,
                       const std::string& actor);

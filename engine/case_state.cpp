@@ -80,6 +80,9 @@ void apply(case_state& s, case_id id, const fact& f) {
       for (const char* k : {"service", "service_title", "tariff", "period", "unit", "urgent_within", "tariff_from"})
         s.vars[k] = str(d, k);
       s.vars["tariff_outcome"] = str(d, "outcome");
+      // The form that quotes a price overwrites `price`: the list price stays here.
+      s.vars["list_price"] = d.contains("price") ? d["price"] : nlohmann::json(0);
+      s.vars["min_price"] = d.contains("min_price") ? d["min_price"] : s.vars["list_price"];
       for (const char* k : {"quota_used", "quota_limit", "price", "urgent_price", "urgent_surcharge"})
         s.vars[k] = d.contains(k) ? d[k] : nlohmann::json(0);
       if (str(d, "outcome") != "in_tariff" && str(d, "outcome") != "over_quota")
@@ -119,8 +122,24 @@ void apply(case_state& s, case_id id, const fact& f) {
       s.vars["decision"] = str(d, "decision");
       break;
     case fact_kind::payment_confirmed:
-      s.vars["paid"] = true;
+      // A partial payment against an invoice is recorded; the case still waits for the rest.
+      if (d.value("full", true)) s.vars["paid"] = true;
       if (d.contains("amount")) s.vars["amount"] = d["amount"];
+      if (d.contains("paid_total")) s.vars["invoice_paid"] = d["paid_total"];
+      if (d.value("full", false) && d.contains("invoice")) s.vars["invoice_status"] = "paid";
+      break;
+    case fact_kind::invoice_issued: {
+      s.vars["invoice_no"] = str(d, "number");
+      s.vars["invoice_amount"] = d.contains("amount") ? d["amount"] : nlohmann::json(0);
+      auto due = str(d, "due_date");  // "2026-11-30" -> "30.11.2026", as Russian invoices write it
+      s.vars["invoice_due"] = due.size() == 10 ? due.substr(8, 2) + "." + due.substr(5, 2) + "." + due.substr(0, 4) : due;
+      s.vars["invoice_paid"] = 0;
+      s.vars["invoice_status"] = "issued";
+      s.vars.erase("paid");
+      break;
+    }
+    case fact_kind::invoice_cancelled:
+      s.vars["invoice_status"] = "cancelled";
       break;
     case fact_kind::client_replied:
       s.vars["client_answer"] = str(d, "answer");

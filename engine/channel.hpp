@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace reglament {
 
@@ -15,6 +16,10 @@ struct outbound_message {
   std::string to;
   std::string text;
   long long case_no = 0;
+  // Reply buttons: a channel that has them (Telegram, the website chat) shows them under
+  // the text; a pressed button comes back as an inbound message with the label as text.
+  // Channels without buttons ignore them: the text itself asks the question.
+  std::vector<std::string> buttons;
 };
 
 struct delivery_status {

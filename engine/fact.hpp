@@ -29,7 +29,7 @@ enum class fact_kind {
   variable_set,       // data: name, value
   tariff_checked,     // step; data: outcome, service, service_title, quota_used, quota_limit, price, unit,
                       //   urgent_price, urgent_surcharge (%), urgent_within, period, tariff, tariff_from, confidence
-  message_queued,     // step; data: outbox (n), channel, to, text
+  message_queued,     // step; data: outbox (n), channel, to, text, buttons? (reply button labels)
   message_sent,       // data: outbox (n), attempts
   message_failed,     // data: outbox (n), error, attempts, retry_at (ms) | dead: true
   staff_notified,     // step; data: outbox (n), to, text
@@ -40,13 +40,16 @@ enum class fact_kind {
   timer_cancelled,    // data: timer (n)
   escalated,          // step; data: reason
   director_decided,   // step; data: decision, note, actor
-  payment_confirmed,  // step; data: amount, actor
+  payment_confirmed,  // step; data: amount, actor; with an invoice also invoice, paid_total, full (bool)
   client_replied,     // step; data: answer (exit key), text
   playbook_called,    // step; data: playbook, version
   playbook_returned,  // data: playbook, outcome
   note_added,         // data: text, actor
   case_closed,        // step; data: outcome
   run_error,          // step; data: error (the case stops at this step; a person must act)
+  invoice_issued,     // step; data: number ("2026-0007"), year, seq, amount (rubles), currency, due (ms),
+                      //   due_date ("2026-11-30", firm's local date), client, purpose
+  invoice_cancelled,  // step; data: number, reason (the case closed before the invoice was paid)
 };
 
 const char* to_string(fact_kind k);

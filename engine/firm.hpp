@@ -78,6 +78,10 @@ struct tariff_check {
   long price = 0;              // rubles, for paid extras
   std::string unit;            // "за документ", "за час"
   long urgent_price = 0;       // rubles when needed urgently: price plus the surcharge
+  // The lowest price a manager may quote without the director: the list price less the
+  // firm's manager discount limit (`pricing: manager_discount_limit`); equal to `price`
+  // when the firm sets no limit.
+  long min_price = 0;
   int urgent_surcharge = 0;    // percent added for urgency; 0 when the list has none
   std::string urgent_within;   // what "urgent" means, "1 рабочий день"
   std::string period;          // billing period, "2026-11"

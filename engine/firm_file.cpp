@@ -119,6 +119,23 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
     return nullptr;
   }
   firm->firm_name = scalar(root, "firm");
+  if (const auto& p = root["pricing"]; p) {
+    // "15%" of the list price, or a whole number of rubles the manager may take off.
+    auto limit = scalar(p, "manager_discount_limit");
+    std::istringstream in(limit);
+    long v = -1;
+    std::string rest;
+    in >> v >> std::ws;
+    std::getline(in, rest);
+    if (rest == "%" && v >= 0 && v <= 100)
+      firm->discount_percent_ = static_cast<int>(v);
+    else if ((rest.empty() || rest == "руб." || rest == "руб" || rest == "₽") && v >= 0)
+      firm->discount_rubles_ = v;
+    else
+      err(p["manager_discount_limit"] ? p["manager_discount_limit"] : p,
+          "pricing: manager_discount_limit: expected a percent of the list price like 15% or a sum in rubles "
+          "like 3000");
+  }
 
   for (const auto& s : root["services"]) {
     service_def d;
@@ -305,6 +322,9 @@ tariff_check firm_file::check(const client_info& client, std::string_view reques
   r.urgent_surcharge = best->urgent_surcharge;
   r.urgent_within = best->urgent_within;
   r.urgent_price = best->urgent_surcharge ? (best->price * (100 + best->urgent_surcharge) + 50) / 100 : best->price;
+  // Rounded up: a 15% limit on 1500 allows 1275, never a kopeck below.
+  r.min_price = std::max(0L, discount_rubles_ > 0 ? r.price - discount_rubles_
+                                                  : r.price - r.price * discount_percent_ / 100);
   r.confidence = best_hits >= 2 ? 0.9 : 0.7;
   auto t = tariffs_.find(client.tariff_id);
   auto q = t == tariffs_.end() ? nullptr : &t->second.quotas;

@@ -64,8 +64,13 @@ class firm_file final : public client_directory, public tariff_book {
   const std::vector<service_def>& services() const { return services_; }
   const std::map<std::string, tariff_def>& tariffs() const { return tariffs_; }
   std::string firm_name;
+  // pricing: manager_discount_limit — "15%" of the list price, or a sum in rubles.
+  int discount_limit_percent() const { return discount_percent_; }
+  long discount_limit_rubles() const { return discount_rubles_; }
 
  private:
+  int discount_percent_ = 0;
+  long discount_rubles_ = 0;
   void build_indexes();
 
   std::vector<client_def> clients_;

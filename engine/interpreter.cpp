@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace reglament {
@@ -13,11 +14,34 @@ using json = nlohmann::json;
 
 // What the client may say to agree or refuse, folded and matched on whole words.
 const std::vector<std::string> yes_phrases{
-    "да", "согласен", "согласна", "согласны", "ок", "ok", "окей", "хорошо", "подтверждаю",
-    "устраивает", "давайте", "договорились", "принято", "годится", "конечно", "yes", "agree"};
+    "да", "согласен", "согласна", "согласны", "ок", "ok", "окей", "okay", "хорошо", "подтверждаю",
+    "устраивает", "давайте", "давай", "ладно", "договорились", "принято", "годится", "конечно",
+    "выставляйте", "выставляй", "присылайте счёт", "👍", "yes", "agree"};
 const std::vector<std::string> no_phrases{
     "нет", "не надо", "не нужно", "отказываюсь", "откажусь", "отказ", "не согласен",
-    "не согласна", "не устраивает", "дорого", "не будем", "no"};
+    "не согласна", "не устраивает", "дорого", "не будем", "👎", "no"};
+
+// Rubles as whole kopecks, so sums add up exactly.
+long long kopecks(const json& v) {
+  if (v.is_number()) return std::llround(v.get<double>() * 100);
+  if (v.is_string()) {
+    try {
+      std::size_t used = 0;
+      auto s = v.get<std::string>();
+      std::replace(s.begin(), s.end(), ',', '.');
+      double d = std::stod(s, &used);
+      if (used == s.size()) return std::llround(d * 100);
+    } catch (...) {
+    }
+  }
+  return -1;
+}
+
+json rubles(long long k) { return k % 100 == 0 ? json(k / 100) : json(static_cast<double>(k) / 100); }
+
+std::string rubles_text(long long k) {
+  return k % 100 == 0 ? std::to_string(k / 100) : fmt::format("{}.{:02}", k / 100, k % 100);
+}
 
 bool says_any(std::string_view text, const std::vector<std::string>& phrases) {
   for (const auto& p : phrases)
@@ -150,6 +174,10 @@ class interpreter::run {
   // Closes the case, or returns from a called playbook; gives the next target if any.
   std::string finish(const std::string& outcome, const step* ending) {
     if (s_.stack.empty()) {
+      // An invoice nobody paid is void once the case is over; its number is not reused.
+      if (s_.vars.value("invoice_status", "") == "issued")
+        emit(fact_kind::invoice_cancelled, ending ? ending->id : s_.step,
+             {{"number", s_.vars.value("invoice_no", "")}, {"reason", "case closed: " + outcome}});
       emit(fact_kind::case_closed, ending ? ending->id : s_.step, {{"outcome", outcome}});
       return {};
     }
@@ -182,8 +210,31 @@ class interpreter::run {
   }
 
   void wait(const step& st, waits_for w) {
-    if (st.timeout) set_timer(st, due_after(*st.timeout), "timeout");
+    if (st.timeout) {
+      set_timer(st, due_after(*st.timeout), "timeout");
+    } else if (!st.timeout_variable.empty()) {
+      auto b = book();
+      auto d = b ? duration_of(*b, st.timeout_variable, st.id, "timeout") : std::nullopt;
+      if (!d) return;
+      set_timer(st, due_after(*d), "timeout");
+    }
     emit(fact_kind::waiting, st.id, {{"for", wait_name(w)}});
+  }
+
+  // A duration kept in a variable: a text like "3 рабочих дня", or a number of working days.
+  std::optional<duration> duration_of(const playbook& b, const std::string& name, const std::string& step_id,
+                                      const char* what) {
+    auto v = variable(b, name);
+    std::optional<duration> d;
+    if (v.is_number() && v.get<double>() > 0 && std::floor(v.get<double>()) == v.get<double>())
+      d = parse_duration(fmt::format("{} рабочих дней", v.get<long long>()));
+    else if (v.is_string())
+      d = parse_duration(v.get<std::string>());
+    if (!d)
+      fail(step_id, fmt::format("{}: variable {} is {}: expected a duration like «3 рабочих дня» or a number of "
+                                "working days",
+                                what, name, v.dump()));
+    return d;
   }
 
   std::string next_of(const step& st) {
@@ -213,13 +264,85 @@ class interpreter::run {
     return who;
   }
 
-  void queue_to_client(const step& st, std::string text) {
+  void queue_to_client(const step& st, std::string text, const std::vector<std::string>& buttons = {}) {
     if (s_.channel.empty() || s_.sender.empty()) {
       fail(st.id, "the case has no client channel to send the message to");
       return;
     }
-    emit(fact_kind::message_queued, st.id,
-         {{"outbox", s_.outbox_count + 1}, {"channel", s_.channel}, {"to", s_.sender}, {"text", std::move(text)}});
+    json data{{"outbox", s_.outbox_count + 1}, {"channel", s_.channel}, {"to", s_.sender}, {"text", std::move(text)}};
+    if (!buttons.empty()) data["buttons"] = buttons;
+    emit(fact_kind::message_queued, st.id, std::move(data));
+  }
+
+  // Issues the case's invoice: the next number of the year, the sum, the due date.
+  std::string issue_invoice(const playbook& b, const step& st) {
+    json value = st.amount ? st.amount->evaluate([&](std::string_view n) { return variable(b, n); }) : json();
+    long long amount = kopecks(value);
+    if (amount <= 0) {
+      fail(st.id, fmt::format("invoice amount «{}» is {}: expected a positive sum in rubles",
+                              st.amount ? st.amount->text() : "", value.dump()));
+      return {};
+    }
+    std::optional<duration> due = st.due;
+    if (!due && !st.due_variable.empty()) due = duration_of(b, st.due_variable, st.id, "due");
+    if (!due) {
+      if (s_.error.empty()) fail(st.id, "the invoice has no due term");
+      return {};
+    }
+    // A new invoice replaces the case's unpaid one (a changed price): that one is void.
+    if (s_.vars.value("invoice_status", "") == "issued")
+      emit(fact_kind::invoice_cancelled, st.id,
+           {{"number", s_.vars.value("invoice_no", "")}, {"reason", "replaced by a new invoice"}});
+    const auto offset = ctx_.calendar ? ctx_.calendar->utc_offset() : std::chrono::minutes(180);
+    auto local_day = [&](timestamp t) {
+      return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(t + offset)};
+    };
+    const int year = static_cast<int>(local_day(ctx_.now->now()).year());
+    const int seq = (ctx_.last_invoice_seq ? ctx_.last_invoice_seq(year) : 0) + 1 + issued_in_run_++;
+    auto purpose_template = message_template::parse(st.prompt);
+    const std::string purpose = purpose_template ? render_text(b, *purpose_template) : st.prompt;
+    const timestamp due_at = due_after(*due);
+    const auto due_day = local_day(due_at);
+    emit(fact_kind::invoice_issued, st.id,
+         {{"number", fmt::format("{}-{:04}", year, seq)},
+          {"year", year},
+          {"seq", seq},
+          {"amount", rubles(amount)},
+          {"currency", "RUB"},
+          {"due", to_millis(due_at)},
+          {"due_date", fmt::format("{:04}-{:02}-{:02}", static_cast<int>(due_day.year()),
+                                   static_cast<unsigned>(due_day.month()), static_cast<unsigned>(due_day.day()))},
+          {"client", s_.client_id},
+          {"purpose", purpose}});
+    return next_of(st);
+  }
+
+  // A payment against the case's issued invoice: nullopt when accepted (facts emitted),
+  // else the reason it is refused.
+  std::optional<std::string> pay_invoice(const step& st, const staff_action& a) {
+    const auto number = s_.vars.value("invoice_no", "");
+    const long long amount = kopecks(s_.vars.value("invoice_amount", json(0)));
+    const long long before = std::max(0LL, kopecks(s_.vars.value("invoice_paid", json(0))));
+    const long long rest = amount - before;
+    long long pay = rest;
+    if (a.values.contains("amount") && !a.values["amount"].is_null()) {
+      pay = kopecks(a.values["amount"]);
+      if (pay <= 0)
+        return fmt::format("amount {}: expected a positive sum in rubles; invoice {} expects {} RUB",
+                           a.values["amount"].dump(), number, rubles_text(rest));
+      if (pay > rest)
+        return fmt::format("amount {} RUB is more than invoice {} expects: {} RUB (of {} RUB, {} RUB paid before)",
+                           rubles_text(pay), number, rubles_text(rest), rubles_text(amount), rubles_text(before));
+    }
+    const bool full = before + pay >= amount;
+    emit(fact_kind::payment_confirmed, st.id,
+         {{"actor", a.actor},
+          {"amount", rubles(pay)},
+          {"invoice", number},
+          {"paid_total", rubles(before + pay)},
+          {"full", full}});
+    if (full) take(st, *st.find_exit("paid"));
+    return std::nullopt;
   }
 
   // Enters `st`; returns the next target, or "" when the case now waits or closed.
@@ -236,7 +359,7 @@ class interpreter::run {
           }
           t = &it->second;
         }
-        queue_to_client(st, render_text(b, *t));
+        queue_to_client(st, render_text(b, *t), st.buttons);
         if (!s_.error.empty()) return {};
         return next_of(st);
       }
@@ -290,6 +413,8 @@ class interpreter::run {
       case step_kind::end:
         if (!st.text.empty()) queue_to_client(st, render_text(b, st.text));
         return finish(st.outcome.empty() ? "done" : st.outcome, &st);
+      case step_kind::invoice:
+        return issue_invoice(b, st);
     }
     return {};
   }
@@ -309,6 +434,7 @@ class interpreter::run {
           {"price", r.price},
           {"unit", r.unit},
           {"urgent_price", r.urgent_price},
+          {"min_price", r.min_price},
           {"urgent_surcharge", r.urgent_surcharge},
           {"urgent_within", r.urgent_within},
           {"tariff_from", r.tariff_from},
@@ -376,6 +502,7 @@ class interpreter::run {
   mutable std::optional<client_info> client_;
   mutable std::string client_for_;
   mutable bool client_loaded_ = false;
+  int issued_in_run_ = 0;  // invoices numbered in this run, not yet in the store
 };
 
 step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr& book,
@@ -494,7 +621,12 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
       break;
     }
     case k::paid: {
-      if (st->kind != step_kind::wait_payment) return refuse(fmt::format("step '{}' does not wait for a payment", st->id));
+      if (st->kind != step_kind::wait_payment)
+        return step_outcome{{}, fmt::format("step '{}' does not wait for a payment", st->id), true};
+      if (state.vars.value("invoice_status", "") == "issued") {
+        if (auto why = r.pay_invoice(*st, a)) return refuse(std::move(*why));
+        break;
+      }
       json data{{"actor", a.actor}};
       if (a.values.contains("amount")) data["amount"] = a.values["amount"];
       r.emit(fact_kind::payment_confirmed, st->id, data);

@@ -27,6 +27,9 @@ struct run_context {
   const client_directory* clients = nullptr;
   const tariff_book* tariffs = nullptr;
   quota_lookup quota_used;
+  // The highest invoice sequence number issued in `year` (0 if none), read inside the
+  // writer's transaction so the next number is never taken twice.
+  std::function<int(int year)> last_invoice_seq;
   std::string manager_name = "Ваш менеджер";  // signature when the client has no manager
   int max_steps_per_event = 500;                // guards against runaway loops at run time
 };

@@ -18,12 +18,16 @@ bool fail(std::string* error, std::string message) {
   return false;
 }
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 12> aliases{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 20> aliases{{
     {"приветствие", "greeting"}, {"обращение", "address"}, {"клиент", "client"},
     {"менеджер", "manager"},     {"номер", "case_no"},     {"услуга", "service"},
     {"стоимость", "price"},      {"срок", "deadline"},     {"остаток", "quota_left"},
     {"лимит", "quota_limit"},    {"срочная_стоимость", "urgent_price"},
     {"надбавка_за_срочность", "urgent_surcharge"},
+    {"номер_счёта", "invoice_no"}, {"номер_счета", "invoice_no"},
+    {"сумма_счёта", "invoice_amount"}, {"сумма_счета", "invoice_amount"},
+    {"срок_оплаты", "invoice_due"}, {"оплачено", "invoice_paid"},
+    {"цена_по_прайсу", "list_price"}, {"минимальная_цена", "min_price"},
 }};
 
 }  // namespace
@@ -93,7 +97,9 @@ std::string_view canonical_variable(std::string_view name) {
 bool is_builtin_variable(std::string_view canonical_name) {
   for (const auto& a : aliases)
     if (a.second == canonical_name) return true;
-  for (std::string_view extra : {"client_text", "tariff", "invoice_no", "amount", "unit", "urgent_within"})
+  for (std::string_view extra : {"client_text", "tariff", "invoice_no", "amount", "unit", "urgent_within",
+                                   "invoice_amount", "invoice_due", "invoice_paid", "invoice_status",
+                                   "list_price", "min_price", "paid"})
     if (extra == canonical_name) return true;
   return false;
 }

@@ -128,7 +128,7 @@ void outbox_dispatcher::deliver(const outbox_row& row, channel& ch) {
     std::lock_guard lock(mutex_);
     in_flight_.insert(key);
   }
-  outbound_message m{key, row.channel, row.to, row.text, row.id};
+  outbound_message m{key, row.channel, row.to, row.text, row.id, row.buttons};
   delivery_status status;
   try {
     status = ch.deliver(m);

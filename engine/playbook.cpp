@@ -20,6 +20,7 @@ const char* to_string(step_kind k) {
     case step_kind::escalate: return "escalate";
     case step_kind::call: return "call";
     case step_kind::end: return "end";
+    case step_kind::invoice: return "invoice";
   }
   return "unknown";
 }

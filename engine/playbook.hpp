@@ -33,6 +33,7 @@ enum class step_kind {
   escalate,      // director decides
   call,          // run another playbook inside this case
   end,           // close with an outcome
+  invoice,       // issue an invoice record (number, amount, due date) for the case
 };
 
 const char* to_string(step_kind k);
@@ -87,7 +88,14 @@ struct step {
   std::string callee;           // call: PLAYBOOK
   std::string outcome;          // end: OUTCOME
   std::optional<duration> timeout;  // wait_* / escalate
+  // timeout: {after: VARIABLE}: the duration is the variable's value at run time (a text
+  // like "3 рабочих дня", or a number of working days), so a firm or playbook sets it.
+  std::string timeout_variable;
   std::optional<duration> pause;    // wait: time, for:
+  std::vector<std::string> buttons;  // say: reply buttons channels with buttons show
+  std::optional<expression> amount;  // invoice: the sum in rubles
+  std::optional<duration> due;       // invoice: pay within (working days count the calendar)
+  std::string due_variable;          // invoice: due: VARIABLE, as timeout_variable
 
   std::vector<step_exit> exits;
 

@@ -26,6 +26,7 @@ const char* kind_title(step_kind k) {
     case step_kind::escalate: return "Решение руководителя";
     case step_kind::call: return "Вызов регламента";
     case step_kind::end: return "Завершение";
+    case step_kind::invoice: return "Счёт клиенту";
   }
   return "";
 }

@@ -66,16 +66,16 @@ std::string sha256_hex(std::string_view bytes) {
 
 namespace {
 
-constexpr std::array<std::string_view, 13> kind_keys{
+constexpr std::array<std::string_view, 14> kind_keys{
     "say", "task", "choice", "form", "check_tariff", "wait", "if",
-    "set", "assign", "notify", "escalate", "call", "end"};
+    "set", "assign", "notify", "escalate", "call", "end", "invoice"};
 
 constexpr std::array<std::string_view, 3> common_keys{"id", "title", "instruction"};
 
 // Keys a step of each kind may carry besides the common ones.
 std::vector<std::string_view> kind_specific_keys(step_kind k) {
   switch (k) {
-    case step_kind::say: return {"say", "next"};
+    case step_kind::say: return {"say", "buttons", "next"};
     case step_kind::task: return {"task", "next", "on_skip", "timeout"};
     case step_kind::choice: return {"choice", "options", "timeout"};
     case step_kind::form: return {"form", "fields", "next"};
@@ -92,6 +92,7 @@ std::vector<std::string_view> kind_specific_keys(step_kind k) {
     case step_kind::escalate: return {"escalate", "decisions", "timeout"};
     case step_kind::call: return {"call", "outcomes", "next"};
     case step_kind::end: return {"end", "say"};
+    case step_kind::invoice: return {"invoice", "amount", "due", "next"};
   }
   return {};
 }
@@ -312,6 +313,16 @@ class loader {
     return d;
   }
 
+  // A duration, or the name of a variable that holds one at run time (`after: напомнить_через`).
+  void load_duration_or_variable(const YAML::Node& n, const std::string& step, std::string_view key,
+                                 std::optional<duration>& d, std::string& variable) {
+    std::string text = n.IsScalar() ? n.Scalar() : std::string();
+    bool is_name = !text.empty() && text.find(' ') == std::string::npos &&
+                   !(text[0] >= '0' && text[0] <= '9') && !parse_duration(text);
+    if (is_name) variable = text;
+    else d = load_duration(n, step, key);
+  }
+
   std::string target_of(const YAML::Node& n, const std::string& step, std::string_view key) {
     std::string target = scalar(n, step, key);
     if (target.rfind("end:", 0) == 0 && target.size() == 4)
@@ -344,12 +355,14 @@ class loader {
       if (key != "after" && key != "go")
         error(key_node, s.id, "timeout: неизвестный ключ «" + key + "» (ожидались after и go)");
     if (!n["after"]) error(n, s.id, "timeout: нет after: СРОК (например, after: 2 рабочих дня)");
-    else s.timeout = load_duration(n["after"], s.id, "after");
+    else load_duration_or_variable(n["after"], s.id, "after", s.timeout, s.timeout_variable);
     if (!n["go"]) {
       error(n, s.id, "timeout: нет go: ШАГ (куда идти, когда срок вышел)");
       return;
     }
-    std::string label = s.timeout ? "Через " + s.timeout->text : "По истечении срока";
+    std::string label = s.timeout                     ? "Через " + s.timeout->text
+                        : !s.timeout_variable.empty() ? "Через " + s.timeout_variable
+                                                      : "По истечении срока";
     add_exit(s, "timeout", label, n["go"], "go");
   }
 
@@ -417,7 +430,7 @@ class loader {
         {"if", step_kind::condition},  {"set", step_kind::set},
         {"assign", step_kind::assign}, {"notify", step_kind::notify},
         {"escalate", step_kind::escalate}, {"call", step_kind::call},
-        {"end", step_kind::end}};
+        {"end", step_kind::end},       {"invoice", step_kind::invoice}};
     return by_key.at(key);
   }
 
@@ -466,6 +479,7 @@ class loader {
     switch (s.kind) {
       case step_kind::say:
         load_message(n["say"], s, "say");
+        if (n["buttons"]) load_buttons(n["buttons"], s);
         next();
         break;
       case step_kind::task:
@@ -548,6 +562,37 @@ class loader {
         s.outcome = scalar(n["end"], s.id, "end");
         if (n["say"]) load_message(n["say"], s, "say");
         break;
+      case step_kind::invoice: load_invoice(n, s); next(); break;
+    }
+  }
+
+  // invoice: WHAT FOR + amount: EXPRESSION + due: DURATION (or a variable holding one).
+  void load_invoice(const YAML::Node& n, step& s) {
+    s.prompt = scalar(n["invoice"], s.id, "invoice");
+    std::string err;
+    if (!s.prompt.empty() && !message_template::parse(s.prompt, &err))
+      error(n["invoice"], s.id, "«invoice»: " + err);
+    if (!n["amount"]) {
+      error(n, s.id, "у счёта нет суммы (ожидалось amount: ВЫРАЖЕНИЕ, например amount: price)");
+    } else {
+      std::string text = scalar(n["amount"], s.id, "amount");
+      if (!text.empty()) {
+        s.amount = expression::parse(text, &err);
+        if (!s.amount) error(n["amount"], s.id, "сумма «" + text + "»: " + err);
+      }
+    }
+    if (!n["due"]) error(n, s.id, "у счёта нет срока оплаты (ожидалось due: СРОК, например due: 5 рабочих дней)");
+    else load_duration_or_variable(n["due"], s.id, "due", s.due, s.due_variable);
+  }
+
+  void load_buttons(const YAML::Node& n, step& s) {
+    if (!n.IsSequence() || n.size() == 0) {
+      error(n, s.id, "buttons: ожидался список надписей кнопок, например [\"Да, согласен\", \"Нет\"]");
+      return;
+    }
+    for (const auto& b : n) {
+      std::string label = scalar(b, s.id, "buttons");
+      if (!label.empty()) s.buttons.push_back(std::move(label));
     }
   }
 

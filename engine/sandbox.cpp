@@ -38,6 +38,11 @@ engine_result sandbox::act(case_id id, const staff_action& a) {
   return in_txn([&] { return engine_->action(id, a); });
 }
 
+engine_result sandbox::pay_invoice(const std::string& number, const nlohmann::json& amount,
+                                   const std::string& actor) {
+  return in_txn([&] { return engine_->pay_invoice(number, amount, actor); });
+}
+
 engine_result sandbox::start(const std::string& playbook_id, const std::string& client_id) {
   return in_txn([&] { return engine_->start(playbook_id, client_id, "manager"); });
 }

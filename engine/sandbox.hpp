@@ -25,6 +25,8 @@ class sandbox {
 
   engine_result inbound(const inbound_message& m);
   engine_result act(case_id id, const staff_action& a);
+  // A payment against an invoice, as the API's POST /invoices/{number}/payments makes it.
+  engine_result pay_invoice(const std::string& number, const nlohmann::json& amount, const std::string& actor);
   // Starts a manual or situation playbook without a client message (case_engine::start).
   engine_result start(const std::string& playbook_id, const std::string& client_id);
 

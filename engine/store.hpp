@@ -31,6 +31,7 @@ struct outbox_row {
   std::string channel;       // client channel, or "staff"
   std::string to;
   std::string text;
+  std::vector<std::string> buttons;  // reply buttons, for channels that show them
   std::string state;         // queued, sent, failed, dead
   int attempts = 0;
   std::string last_error;
@@ -55,6 +56,30 @@ struct case_row {            // the `cases` query table
   std::string step;
   std::string channel, sender, client_id, assignee, outcome;
   timestamp opened_at{}, updated_at{};
+};
+
+// An invoice issued by a case (the `invoices` query table). Sums are whole kopecks.
+struct invoice_row {
+  std::string number;        // "2026-0007": year and the firm-wide sequence within it
+  int year = 0;
+  int seq = 0;
+  case_id id = 0;
+  std::string client_id;
+  std::int64_t amount_kopecks = 0;
+  std::int64_t paid_kopecks = 0;
+  std::string currency;      // RUB
+  std::string purpose;       // what it is for
+  std::string status;        // issued, paid, cancelled
+  timestamp issued_at{};
+  timestamp due_at{};
+  std::string due_date;      // the firm's local date, "2026-11-30"
+  std::optional<timestamp> paid_at, cancelled_at;
+};
+
+struct invoice_filter {
+  std::string status;        // empty: any
+  std::string client_id;     // empty: any
+  int limit = 100;
 };
 
 struct case_filter {
@@ -112,6 +137,12 @@ class store {
   // Tariff quotas.
   virtual int quota_used(std::string_view client_id, std::string_view service_id,
                          std::string_view period) = 0;
+
+  // Invoices. The highest sequence number used in `year` (0 if none): numbers are
+  // never reused, cancelled invoices keep theirs.
+  virtual int last_invoice_seq(int year) = 0;
+  virtual std::optional<invoice_row> invoice(const std::string& number) = 0;
+  virtual std::vector<invoice_row> invoices(const invoice_filter& f) = 0;  // newest first
 
   // Queries.
   virtual std::vector<case_row> cases(const case_filter& f) = 0;

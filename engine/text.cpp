@@ -62,9 +62,11 @@ std::vector<std::string> words(std::string_view utf8) {
 }
 
 bool contains_phrase(std::string_view text, std::string_view phrase) {
-  auto hay = words(text);
   auto needle = words(phrase);
-  if (needle.empty() || needle.size() > hay.size()) return false;
+  // A phrase with no letters or digits (an emoji like 👍) is looked for as it is written.
+  if (needle.empty()) return !phrase.empty() && text.find(phrase) != std::string_view::npos;
+  auto hay = words(text);
+  if (needle.size() > hay.size()) return false;
   for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
     bool all = true;
     for (std::size_t k = 0; k < needle.size() && all; ++k) all = hay[i + k] == needle[k];

@@ -14,7 +14,8 @@ std::string fold_case(std::string_view utf8);           // "ЁЛКА Ok" -> "е�
 std::vector<std::string> words(std::string_view utf8);  // folded words, punctuation dropped
 
 // True when every word of `phrase` appears in `text` as consecutive whole words
-// ("не надо" matches "Нет, не надо!"), after folding both.
+// ("не надо" matches "Нет, не надо!"), after folding both. A phrase of symbols only
+// ("👍") matches where the text contains it.
 bool contains_phrase(std::string_view text, std::string_view phrase);
 
 // True when the text is valid UTF-8.

@@ -236,6 +236,16 @@ class checker {
     for (const auto& a : s.assignments)
       for (const auto& v : a.value.variables())
         if (!known_variable(v)) error(a.pos, s.id, unknown_message(v, "выражении для " + a.variable));
+    if (s.amount)
+      for (const auto& v : s.amount->variables())
+        if (!known_variable(v)) error(s.pos, s.id, unknown_message(v, "сумме счёта"));
+    if (!s.timeout_variable.empty() && !known_variable(s.timeout_variable))
+      error(s.pos, s.id, unknown_message(s.timeout_variable, "timeout.after (ожидался срок или переменная со сроком)"));
+    if (!s.due_variable.empty() && !known_variable(s.due_variable))
+      error(s.pos, s.id, unknown_message(s.due_variable, "due (ожидался срок или переменная со сроком)"));
+    if (s.kind == step_kind::invoice && !s.prompt.empty())
+      if (auto t = message_template::parse(s.prompt))
+        template_variables(*t, s.pos, s.id, "назначении счёта");
   }
 
   std::vector<std::size_t> successors(std::size_t i) const {

@@ -105,6 +105,7 @@ reglament::delivery_status spool_channel::deliver(const reglament::outbound_mess
   const auto at = clock_ ? clock_->now() : system_clock_.now();
   nlohmann::json j = {{"key", m.idempotency_key}, {"channel", m.channel}, {"to", m.to},
                       {"text", m.text},           {"case", m.case_no},   {"at", reglament::to_iso8601(at)}};
+  if (!m.buttons.empty()) j["buttons"] = m.buttons;
   // Invalid UTF-8 must not make the line unreadable: replace it rather than fail.
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
 

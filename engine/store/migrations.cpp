@@ -101,16 +101,44 @@ CREATE TABLE playbook_versions(
 ) STRICT;
 )sql";
 
-constexpr std::array<migration, 1> all{{
+// Invoices issued by cases (numbered per year, never reused), and reply buttons on
+// outbound messages.
+constexpr const char* schema_v2_invoices = R"sql(
+CREATE TABLE invoices(
+  number TEXT PRIMARY KEY,
+  year INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  case_id INTEGER NOT NULL,
+  client_id TEXT NOT NULL,
+  amount_kopecks INTEGER NOT NULL,
+  paid_kopecks INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  status TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  due_date TEXT NOT NULL,
+  paid_at INTEGER,
+  cancelled_at INTEGER,
+  UNIQUE(year, seq)
+) STRICT;
+CREATE INDEX invoices_by_status ON invoices(status, issued_at);
+CREATE INDEX invoices_by_case ON invoices(case_id);
+ALTER TABLE outbox ADD COLUMN buttons TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<migration, 2> all{{
     {1, "create the schema", schema_v1},
+    {2, "invoices and reply buttons", schema_v2_invoices},
 }};
 
-constexpr std::array<derived_table, 5> derived{{
+constexpr std::array<derived_table, 6> derived{{
     {"cases", "case {0}"},
     {"outbox", "case {0} outbox {1}"},
     {"timers", "case {0} timer {1}"},
     {"tasks", "case {0} task"},
     {"quota_usage", "quota {0}/{1}/{2}"},
+    {"invoices", "invoice {0}"},
 }};
 
 }  // namespace

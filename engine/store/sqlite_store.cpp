@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <span>
@@ -35,6 +36,14 @@ std::string_view sv(const json& d, const char* key) {
   auto it = d.find(key);
   if (it == d.end() || !it->is_string()) return {};
   return *it->get_ptr<const std::string*>();
+}
+
+// A sum in rubles (a fact keeps 1500 or 1500.5) as whole kopecks.
+std::int64_t kopecks_of(const json& d, const char* key) {
+  if (!d.is_object()) return 0;
+  auto it = d.find(key);
+  if (it == d.end() || !it->is_number()) return 0;
+  return std::llround(it->get<double>() * 100);
 }
 
 std::optional<std::int64_t> int_of(const json& d, const char* key) {
@@ -182,6 +191,9 @@ enum projection_sql : std::size_t {
   p_timer_delete,
   p_timers_clear,
   p_quota_add,
+  p_invoice_insert,
+  p_invoice_paid,
+  p_invoice_cancel,
   p_count_
 };
 
@@ -211,7 +223,7 @@ constexpr std::array<sql_def, p_count_> projection_defs{{
     {"delete task row", "DELETE FROM {0}tasks WHERE case_id = ?1"},
     {"queue outbox message",
      "INSERT INTO {0}outbox(case_id, n, channel, recipient, text, state, attempts, last_error, "
-     "created_at, next_attempt_at, sent_at) VALUES(?1, ?2, ?3, ?4, ?5, 'queued', 0, '', ?6, ?6, NULL)"},
+     "created_at, next_attempt_at, sent_at, buttons) VALUES(?1, ?2, ?3, ?4, ?5, 'queued', 0, '', ?6, ?6, NULL, ?7)"},
     {"mark outbox message sent",
      "UPDATE {0}outbox SET state = 'sent', attempts = coalesce(?3, attempts + 1), sent_at = ?4 "
      "WHERE case_id = ?1 AND n = ?2"},
@@ -227,6 +239,15 @@ constexpr std::array<sql_def, p_count_> projection_defs{{
     {"count quota use",
      "INSERT INTO {0}quota_usage AS q(client_id, service_id, period, used) VALUES(?1, ?2, ?3, 1) "
      "ON CONFLICT(client_id, service_id, period) DO UPDATE SET used = q.used + 1"},
+    {"issue invoice",
+     "INSERT INTO {0}invoices(number, year, seq, case_id, client_id, amount_kopecks, paid_kopecks, currency, "
+     "purpose, status, issued_at, due_at, due_date, paid_at, cancelled_at) "
+     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, 'issued', ?9, ?10, ?11, NULL, NULL)"},
+    {"record invoice payment",
+     "UPDATE {0}invoices SET paid_kopecks = ?2, status = CASE WHEN ?3 THEN 'paid' ELSE status END, "
+     "paid_at = CASE WHEN ?3 THEN ?4 ELSE paid_at END WHERE number = ?1"},
+    {"cancel invoice",
+     "UPDATE {0}invoices SET status = 'cancelled', cancelled_at = ?2 WHERE number = ?1 AND status = 'issued'"},
 }};
 
 // Facts after which the case's status may be different (see apply()).
@@ -272,6 +293,7 @@ class projection {
               .bind_static(4, sv(d, "to"))
               .bind_static(5, sv(d, "text"))
               .bind(6, f.at)
+              .bind(7, d.contains("buttons") ? dump(d["buttons"]) : std::string())
               .run();
           break;
         case fact_kind::message_sent:
@@ -311,6 +333,35 @@ class projection {
         case fact_kind::case_closed:
           closed_at = to_millis(f.at);
           st_.use(p_timers_clear, id).bind(1, id).run();  // apply() drops them too
+          break;
+        case fact_kind::invoice_issued:
+          st_.use(p_invoice_insert, id)
+              .bind_static(1, sv(d, "number"))
+              .bind(2, int_of(d, "year").value_or(0))
+              .bind(3, int_of(d, "seq").value_or(0))
+              .bind(4, id)
+              .bind_static(5, sv(d, "client"))
+              .bind(6, kopecks_of(d, "amount"))
+              .bind_static(7, sv(d, "currency"))
+              .bind_static(8, sv(d, "purpose"))
+              .bind(9, f.at)
+              .bind(10, int_of(d, "due").value_or(0))
+              .bind_static(11, sv(d, "due_date"))
+              .run();
+          break;
+        case fact_kind::payment_confirmed:
+          if (!sv(d, "invoice").empty()) {
+            const bool full = d.value("full", false);
+            st_.use(p_invoice_paid, id)
+                .bind_static(1, sv(d, "invoice"))
+                .bind(2, kopecks_of(d, "paid_total"))
+                .bind(3, full ? 1 : 0)
+                .bind(4, f.at)
+                .run();
+          }
+          break;
+        case fact_kind::invoice_cancelled:
+          st_.use(p_invoice_cancel, id).bind_static(1, sv(d, "number")).bind(2, f.at).run();
           break;
         case fact_kind::tariff_checked:
           if (sv(d, "outcome") == "in_tariff")
@@ -402,6 +453,9 @@ enum store_sql : std::size_t {
   s_outbox_all,
   s_outbox_by_state,
   s_quota_used,
+  s_last_invoice_seq,
+  s_invoice_get,
+  s_invoices_list,
   s_cases,
   s_journal,
   s_count_by_status,
@@ -417,7 +471,10 @@ enum store_sql : std::size_t {
 };
 
 #define REGLAMENT_OUTBOX_COLUMNS \
-  "case_id, n, channel, recipient, text, state, attempts, last_error, created_at, next_attempt_at"
+  "case_id, n, channel, recipient, text, state, attempts, last_error, created_at, next_attempt_at, buttons"
+#define REGLAMENT_INVOICE_COLUMNS                                                                        \
+  "number, year, seq, case_id, client_id, amount_kopecks, paid_kopecks, currency, purpose, status, " \
+  "issued_at, due_at, due_date, paid_at, cancelled_at"
 #define REGLAMENT_PLAYBOOK_COLUMNS "playbook, version, sha256, file, source, loaded_at"
 
 constexpr std::array<sql_def, s_count_> store_defs{{
@@ -452,6 +509,11 @@ constexpr std::array<sql_def, s_count_> store_defs{{
      "ORDER BY created_at, case_id, n LIMIT ?2"},
     {"read quota use",
      "SELECT used FROM quota_usage WHERE client_id = ?1 AND service_id = ?2 AND period = ?3"},
+    {"find last invoice number", "SELECT coalesce(max(seq), 0) FROM invoices WHERE year = ?1"},
+    {"read invoice", "SELECT " REGLAMENT_INVOICE_COLUMNS " FROM invoices WHERE number = ?1"},
+    {"list invoices",
+     "SELECT " REGLAMENT_INVOICE_COLUMNS " FROM invoices WHERE (?1 = '' OR status = ?1) "
+     "AND (?2 = '' OR client_id = ?2) ORDER BY year DESC, seq DESC LIMIT ?3"},
     {"list cases",
      "SELECT id, playbook, version, status, step, channel, sender, client_id, assignee, outcome, "
      "opened_at, updated_at FROM cases WHERE (?1 = 0 OR status <> 'closed') "
@@ -475,6 +537,7 @@ constexpr std::array<sql_def, s_count_> store_defs{{
 }};
 
 #undef REGLAMENT_OUTBOX_COLUMNS
+#undef REGLAMENT_INVOICE_COLUMNS
 #undef REGLAMENT_PLAYBOOK_COLUMNS
 
 outbox_row outbox_row_of(const query& q) {
@@ -489,6 +552,32 @@ outbox_row outbox_row_of(const query& q) {
   r.last_error = q.text(7);
   r.created_at = q.time(8);
   r.next_attempt_at = q.time(9);
+  if (auto b = q.text(10); !b.empty()) {
+    auto j = json::parse(b, nullptr, false);
+    if (j.is_array())
+      for (const auto& label : j)
+        if (label.is_string()) r.buttons.push_back(label.get<std::string>());
+  }
+  return r;
+}
+
+invoice_row invoice_row_of(const query& q) {
+  invoice_row r;
+  r.number = q.text(0);
+  r.year = q.integer(1);
+  r.seq = q.integer(2);
+  r.id = q.int64(3);
+  r.client_id = q.text(4);
+  r.amount_kopecks = q.int64(5);
+  r.paid_kopecks = q.int64(6);
+  r.currency = q.text(7);
+  r.purpose = q.text(8);
+  r.status = q.text(9);
+  r.issued_at = q.time(10);
+  r.due_at = q.time(11);
+  r.due_date = q.text(12);
+  if (!q.null(13)) r.paid_at = q.time(13);
+  if (!q.null(14)) r.cancelled_at = q.time(14);
   return r;
 }
 
@@ -765,6 +854,27 @@ int sqlite_store::quota_used(std::string_view client_id, std::string_view servic
   auto q = impl_->use(s_quota_used);
   q.bind(1, client_id).bind(2, service_id).bind(3, period);
   return q.next() ? q.integer(0) : 0;
+}
+
+int sqlite_store::last_invoice_seq(int year) {
+  auto q = impl_->use(s_last_invoice_seq);
+  q.bind(1, year);
+  return q.next() ? q.integer(0) : 0;
+}
+
+std::optional<invoice_row> sqlite_store::invoice(const std::string& number) {
+  auto q = impl_->use(s_invoice_get);
+  q.bind(1, number);
+  if (!q.next()) return std::nullopt;
+  return invoice_row_of(q);
+}
+
+std::vector<invoice_row> sqlite_store::invoices(const invoice_filter& f) {
+  std::vector<invoice_row> out;
+  auto q = impl_->use(s_invoices_list);
+  q.bind(1, f.status).bind(2, f.client_id).bind(3, f.limit);
+  while (q.next()) out.push_back(invoice_row_of(q));
+  return out;
 }
 
 std::vector<case_row> sqlite_store::cases(const case_filter& f) {

@@ -77,6 +77,10 @@ class sqlite_store final : public store {
   int quota_used(std::string_view client_id, std::string_view service_id,
                  std::string_view period) override;
 
+  int last_invoice_seq(int year) override;
+  std::optional<invoice_row> invoice(const std::string& number) override;
+  std::vector<invoice_row> invoices(const invoice_filter& f) override;
+
   std::vector<case_row> cases(const case_filter& f) override;  // newest first
   std::vector<journal_entry> journal(case_id id) override;
   std::int64_t count_cases_by_status(const std::string& status) override;

@@ -4,6 +4,7 @@
 #include "engine/playbook_loader.hpp"
 #include "engine/sandbox.hpp"
 #include "engine/store/sqlite_store.hpp"
+#include "tests/fakes/shipped_sandbox.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -11,23 +12,8 @@ using namespace reglament;
 
 namespace {
 
-const char* playbooks_dir = REGLAMENT_SOURCE_DIR "/playbooks/bookkeeping";
-
-struct fixture {
-  sqlite_store st{":memory:"};
-  playbook_library books;
-  std::unique_ptr<firm_file> firm;
-  std::unique_ptr<sandbox> box;
-
-  fixture() {
-    auto problems = books.load_directory(playbooks_dir, &st, timestamp{});
-    REQUIRE_FALSE(has_errors(problems));
-    diagnostics firm_problems;
-    firm = firm_file::load(firm_file::beside(playbooks_dir), firm_problems);
-    REQUIRE(firm);
-    // Monday 23 Nov 2026, 10:00 Moscow.
-    box = std::make_unique<sandbox>(st, books, firm.get(), from_millis(1795417200000));
-  }
+// Monday 23 Nov 2026, 10:00 Moscow.
+struct fixture : fakes::shipped_sandbox {
   engine_result say(const std::string& id, const std::string& text, const std::string& sender = "anna@romashka.ru") {
     return box->inbound({"email", id, sender, "", text});
   }

@@ -17,6 +17,13 @@ TEST_CASE("phrases match whole words only", "[text]") {
   CHECK_FALSE(contains_phrase("надо", "не надо"));
 }
 
+TEST_CASE("a phrase of symbols only (an emoji) matches where the text holds it", "[text]") {
+  CHECK(contains_phrase("👍", "👍"));
+  CHECK(contains_phrase("Ок 👍👍", "👍"));
+  CHECK_FALSE(contains_phrase("👎", "👍"));
+  CHECK_FALSE(contains_phrase("да", ""));
+}
+
 TEST_CASE("UTF-8 validity", "[text]") {
   CHECK(valid_utf8("Привет"));
   CHECK_FALSE(valid_utf8(std::string("\xd0", 1)));

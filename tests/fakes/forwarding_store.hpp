@@ -49,6 +49,9 @@ class forwarding_store : public store {
   int quota_used(std::string_view c, std::string_view s, std::string_view p) override {
     return inner_.quota_used(c, s, p);
   }
+  int last_invoice_seq(int year) override { return inner_.last_invoice_seq(year); }
+  std::optional<invoice_row> invoice(const std::string& number) override { return inner_.invoice(number); }
+  std::vector<invoice_row> invoices(const invoice_filter& f) override { return inner_.invoices(f); }
   std::vector<case_row> cases(const case_filter& f) override { return inner_.cases(f); }
   std::vector<journal_entry> journal(case_id id) override { return inner_.journal(id); }
   std::int64_t count_cases_by_status(const std::string& s) override { return inner_.count_cases_by_status(s); }

@@ -66,13 +66,14 @@ TEST_CASE("test: the shipped stories pass with full coverage; the exit code says
 
 TEST_CASE("rehearse: a newcomer walks the paid path to the end from the terminal", "[cli]") {
   // Client asks for an HR document (not in the tariff); manager quotes 1500, client agrees,
-  // invoice done, payment arrives, the work waits a day, the accountant is done.
+  // the invoice is issued with its number, payment arrives, the work waits a day, the
+  // accountant is done.
   auto r = run("rehearse intake --client romashka",
-               "Подготовьте приказ на отпуск\n1500\nзавтра\nДа, согласна\n1\n1\n1\n");
+               "Подготовьте приказ на отпуск\n1500\nзавтра\nДа, согласна\n1\n1\n");
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("Доброе утро, Анна Сергеевна!"));
   CHECK_THAT(r.out, Catch::Contains("Стоимость — 1500 руб., срок — завтра"));
-  CHECK_THAT(r.out, Catch::Contains("Подсказка: Счёт делает бухгалтерия"));
+  CHECK_THAT(r.out, Catch::Contains("выставили счёт № 2026-0001 на 1500 руб., оплатить до 30.11.2026"));
   CHECK_THAT(r.out, Catch::Contains("⏳ Прошло время: пн 23.11.2026 10:00 → вт 24.11.2026 10:00"));
   CHECK_THAT(r.out, Catch::Contains("Заявка 1 закрыта: done"));
 }

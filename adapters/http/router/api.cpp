@@ -133,7 +133,28 @@ json outbox_json(const outbox_row& r) {
           {"attempts", r.attempts},
           {"last_error", r.last_error},
           {"created_at", to_iso8601(r.created_at)},
-          {"next_attempt_at", to_iso8601(r.next_attempt_at)}};
+          {"next_attempt_at", to_iso8601(r.next_attempt_at)},
+          {"buttons", r.buttons}};
+}
+
+json rubles_json(std::int64_t kopecks) {
+  return kopecks % 100 == 0 ? json(kopecks / 100) : json(static_cast<double>(kopecks) / 100);
+}
+
+json invoice_json(const invoice_row& r) {
+  return {{"number", r.number},
+          {"case", r.id},
+          {"client", r.client_id},
+          {"amount", rubles_json(r.amount_kopecks)},
+          {"paid", rubles_json(r.paid_kopecks)},
+          {"currency", r.currency},
+          {"purpose", r.purpose},
+          {"status", r.status},
+          {"issued_at", to_iso8601(r.issued_at)},
+          {"due_date", r.due_date},
+          {"due_at", to_iso8601(r.due_at)},
+          {"paid_at", r.paid_at ? json(to_iso8601(*r.paid_at)) : json()},
+          {"cancelled_at", r.cancelled_at ? json(to_iso8601(*r.cancelled_at)) : json()}};
 }
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -228,6 +249,24 @@ void api::handle(request&& req, std::function<void(reply)> respond) {
     if (p == "/api/v1/outbox") {
       if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
       return list_outbox(c);
+    }
+    if (p == "/api/v1/invoices" || p == "/api/v1/invoices/") {
+      if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+      return list_invoices(c);
+    }
+    constexpr std::string_view invoices_prefix = "/api/v1/invoices/";
+    if (p.rfind(invoices_prefix, 0) == 0) {
+      std::string_view rest = std::string_view(p).substr(invoices_prefix.size());
+      auto slash = rest.find('/');
+      std::string number(rest.substr(0, slash));
+      if (slash == std::string_view::npos) {
+        if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+        return get_invoice(c, number);
+      }
+      if (rest.substr(slash) == "/payments") {
+        if (c->method != verb::post) return c->fail(405, "method_not_allowed", "use POST");
+        return pay_invoice(c, number);
+      }
     }
     constexpr std::string_view cases_prefix = "/api/v1/cases/";
     if (p.rfind(cases_prefix, 0) == 0) {
@@ -506,6 +545,62 @@ void api::list_outbox(const std::shared_ptr<context>& c) {
     for (const auto& r : st->outbox(state, limit)) rows.push_back(outbox_json(r));
   }
   c->send(200, {{"outbox", rows}});
+}
+
+void api::list_invoices(const ctx_ptr& c) {
+  invoice_filter f;
+  for (const auto& [k, v] : c->query) {
+    if (k == "status") {
+      if (!v.empty() && v != "issued" && v != "paid" && v != "cancelled")
+        throw invalid{400, "bad_query", "status must be issued, paid or cancelled", "status"};
+      f.status = v;
+    } else if (k == "client") {
+      f.client_id = v;
+    } else if (k == "limit") {
+      auto n = parse_int(v);
+      if (!n || *n < 1 || *n > 1000) throw invalid{400, "bad_query", "limit must be 1..1000", "limit"};
+      f.limit = static_cast<int>(*n);
+    } else {
+      throw invalid{400, "unknown_field", fmt::format("unknown query parameter '{}'", k), k};
+    }
+  }
+  json rows = json::array();
+  {
+    auto st = reads_.acquire();
+    for (const auto& r : st->invoices(f)) rows.push_back(invoice_json(r));
+  }
+  c->send(200, {{"invoices", rows}});
+}
+
+void api::get_invoice(const ctx_ptr& c, const std::string& number) {
+  std::optional<invoice_row> row;
+  {
+    auto st = reads_.acquire();
+    row = st->invoice(number);
+  }
+  if (!row) return c->fail(404, "not_found", fmt::format("no invoice '{}'", number));
+  c->id = row->id;
+  c->send(200, {{"invoice", invoice_json(*row)}});
+}
+
+void api::pay_invoice(const ctx_ptr& c, const std::string& number) {
+  auto j = parse_body(c->body);
+  only_fields(j, {"amount", "actor"});
+  json amount = j.value("amount", json());
+  if (!amount.is_null() && !amount.is_number())
+    throw invalid{400, "wrong_type", "field 'amount' must be a number of rubles", "amount"};
+  auto actor = string_field(j, "actor", false).value_or("api");
+  submit(c, [number, amount, actor](case_engine& e) { return e.pay_invoice(number, amount, actor); },
+         [this, number](context& k, const engine_result& r) {
+           json facts = json::array();
+           for (const auto& f : r.facts) facts.push_back(fact_json(0, f));
+           std::optional<invoice_row> row;
+           {
+             auto st = reads_.acquire();
+             row = st->invoice(number);
+           }
+           k.send(200, {{"case", r.id}, {"invoice", row ? invoice_json(*row) : json()}, {"facts", facts}});
+         });
 }
 
 }  // namespace reglament::http

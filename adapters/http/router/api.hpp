@@ -1,5 +1,5 @@
 // The JSON API the staff app and tests use: health, metrics, inbound messages, cases,
-// actions on a case's current step, the outbox. Reads go to the read_pool; writes go
+// actions on a case's current step, the outbox, invoices and payments against them. Reads go to the read_pool; writes go
 // through the group-commit writer and are answered only after they are committed.
 // Thread-safe: handle() may be called from any IO thread at once. It knows nothing of
 // sockets: the http_session owns the connection and sends what handle() produces.
@@ -73,6 +73,9 @@ class api {
   void get_case(const ctx_ptr& c, case_id id);
   void act(const ctx_ptr& c, case_id id);
   void list_outbox(const ctx_ptr& c);
+  void list_invoices(const ctx_ptr& c);
+  void get_invoice(const ctx_ptr& c, const std::string& number);
+  void pay_invoice(const ctx_ptr& c, const std::string& number);
   void submit(const ctx_ptr& c, writer::work w, std::function<void(context&, const engine_result&)> ok);
 
   writer& writer_;

@@ -1,0 +1,182 @@
+#include "engine/interpreter.hpp"
+
+#include "tests/fakes/shipped_sandbox.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace reglament;
+
+namespace {
+
+// The shipped playbooks and demo firm in a sandbox on Monday 23 Nov 2026, 10:00 Moscow.
+struct fixture : fakes::shipped_sandbox {
+  int n = 0;
+
+  case_id say(const std::string& text, const std::string& sender = "anna@romashka.ru") {
+    auto r = box->inbound({"email", "m" + std::to_string(++n), sender, "", text});
+    REQUIRE(r.error.empty());
+    return r.id;
+  }
+  // A personnel document (not in the «Стандарт» tariff) quoted at `price`.
+  case_id quoted(long price, const std::string& sender = "anna@romashka.ru") {
+    auto id = say("Подготовьте приказ на отпуск", sender);
+    staff_action a{staff_action::kind::submit, "quote", "", {{"price", price}, {"deadline", "завтра"}}, "", "manager"};
+    REQUIRE(box->act(id, a).error.empty());
+    return id;
+  }
+  case_state state(case_id id) { return *st.load_case(id); }
+  std::string answer(case_id id) {
+    for (const auto& e : st.journal(id))
+      if (e.what.kind == fact_kind::client_replied) return e.what.data.value("answer", "");
+    return "(none)";
+  }
+};
+
+}  // namespace
+
+TEST_CASE("consent and refusal are recognised in the client's words, any case", "[engine][playbook]") {
+  for (const char* yes : {"да", "Да!", "Согласен", "согласна, выставляйте", "ОК", "okay", "Хорошо", "давайте",
+                          "Выставляйте счёт", "👍", "Да, согласен"}) {
+    fixture f;
+    auto id = f.quoted(1500);
+    f.say(yes);
+    INFO(yes);
+    CHECK(f.answer(id) == "yes");
+    CHECK(f.state(id).status == case_status::waiting_payment);
+  }
+  for (const char* no : {"нет", "НЕТ", "Не надо", "не согласен", "Дорого, не будем", "Нет"}) {
+    fixture f;
+    auto id = f.quoted(1500);
+    f.say(no);
+    INFO(no);
+    CHECK(f.answer(id) == "no");
+    CHECK(f.state(id).outcome == "declined");
+  }
+}
+
+TEST_CASE("a say step's reply buttons travel in the fact and the outbox row", "[engine][store]") {
+  fixture f;
+  auto id = f.quoted(1500);
+  bool in_fact = false;
+  for (const auto& e : f.st.journal(id))
+    if (e.what.kind == fact_kind::message_queued && e.what.step == "send_quote")
+      in_fact = e.what.data["buttons"] == nlohmann::json{"Да, согласен", "Нет"};
+  CHECK(in_fact);
+  auto rows = f.st.outbox("", 10);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].buttons.empty());  // the greeting has none
+  CHECK(rows[1].buttons == std::vector<std::string>{"Да, согласен", "Нет"});
+  // A pressed button arrives as its text.
+  f.say("Да, согласен");
+  CHECK(f.state(id).status == case_status::waiting_payment);
+  CHECK(f.st.verify_replay().differences.empty());
+}
+
+TEST_CASE("an invoice step issues a numbered invoice with a due date in working days", "[engine][store]") {
+  fixture f;
+  auto a = f.quoted(1500);
+  f.say("да");
+  auto s = f.state(a);
+  CHECK(s.vars["invoice_no"] == "2026-0001");
+  CHECK(s.vars["invoice_amount"] == 1500);
+  CHECK(s.vars["invoice_due"] == "30.11.2026");  // Monday + 5 working days
+  auto inv = f.st.invoice("2026-0001");
+  REQUIRE(inv);
+  CHECK(inv->id == a);
+  CHECK(inv->client_id == "romashka");
+  CHECK(inv->amount_kopecks == 150000);
+  CHECK(inv->currency == "RUB");
+  CHECK(inv->status == "issued");
+  CHECK(inv->due_date == "2026-11-30");
+  CHECK(inv->purpose == "Кадровые документы по заявке № 1");
+
+  // Another client's case takes the next number.
+  auto b = f.quoted(1500, "m.kuznetsova@kvadrat.su");
+  f.say("Да", "m.kuznetsova@kvadrat.su");
+  CHECK(f.state(b).vars["invoice_no"] == "2026-0002");
+  CHECK(f.st.last_invoice_seq(2026) == 2);
+  CHECK(f.st.last_invoice_seq(2027) == 0);
+  invoice_filter issued;
+  issued.status = "issued";
+  CHECK(f.st.invoices(issued).size() == 2);
+  CHECK(f.st.verify_replay().differences.empty());
+}
+
+TEST_CASE("payments against an invoice: partial keeps waiting, a wrong sum is refused with what is due",
+          "[engine][store]") {
+  fixture f;
+  auto id = f.quoted(1500);
+  f.say("да");
+
+  auto missing = f.box->pay_invoice("2026-0099", 100, "bank");
+  CHECK(missing.http_status == 404);
+  auto too_much = f.box->pay_invoice("2026-0001", 2000, "bank");
+  CHECK(too_much.http_status == 422);
+  CHECK_THAT(too_much.error, Catch::Contains("invoice 2026-0001 expects: 1500 RUB"));
+  auto negative = f.box->pay_invoice("2026-0001", -1, "bank");
+  CHECK(negative.http_status == 422);
+
+  REQUIRE(f.box->pay_invoice("2026-0001", 1000.5, "bank").error.empty());
+  auto s = f.state(id);
+  CHECK(s.status == case_status::waiting_payment);
+  CHECK(s.vars["invoice_paid"] == 1000.5);
+  CHECK_FALSE(s.vars.contains("paid"));
+  CHECK(f.st.invoice("2026-0001")->paid_kopecks == 100050);
+  CHECK(f.st.invoice("2026-0001")->status == "issued");
+
+  auto rest = f.box->pay_invoice("2026-0001", 600, "bank");
+  CHECK_THAT(rest.error, Catch::Contains("499.50 RUB"));
+  REQUIRE(f.box->pay_invoice("2026-0001", nullptr, "bank").error.empty());  // pays what is left
+  s = f.state(id);
+  CHECK(s.vars["paid"] == true);
+  CHECK(s.step == "wait_work");
+  auto inv = f.st.invoice("2026-0001");
+  CHECK(inv->status == "paid");
+  CHECK(inv->paid_kopecks == 150000);
+  CHECK(inv->paid_at);
+
+  auto again = f.box->pay_invoice("2026-0001", 1, "bank");
+  CHECK(again.http_status == 409);
+  CHECK(f.st.verify_replay().differences.empty());
+}
+
+TEST_CASE("a case not waiting for payment refuses one with 409", "[engine]") {
+  fixture f;
+  auto id = f.quoted(1500);
+  f.say("да");
+  REQUIRE(f.box->pay_invoice("2026-0001", 500, "bank").error.empty());
+  // The manager notes a call and the case moves on only by payment; a choice is refused.
+  staff_action choose{staff_action::kind::choose, "wait_payment", "Готово", {}, "", "manager"};
+  CHECK_FALSE(f.box->act(id, choose).error.empty());
+  staff_action paid_elsewhere{staff_action::kind::paid, "quote", "", {}, "", "manager"};
+  CHECK(f.box->act(id, paid_elsewhere).http_status == 409);
+}
+
+TEST_CASE("closing a case cancels its unpaid invoice; the number is never reused", "[engine][store]") {
+  fixture f;
+  auto id = f.quoted(1500);
+  f.say("да");
+  f.box->advance(*parse_duration("8 рабочих дней"));
+  auto s = f.state(id);
+  CHECK(s.outcome == "unpaid");
+  CHECK(s.vars["invoice_status"] == "cancelled");
+  CHECK(f.st.invoice("2026-0001")->status == "cancelled");
+  CHECK(f.st.invoice("2026-0001")->cancelled_at);
+
+  auto next = f.quoted(1500);
+  f.say("да");
+  CHECK(f.state(next).vars["invoice_no"] == "2026-0002");
+  CHECK(f.st.verify_replay().differences.empty());
+}
+
+TEST_CASE("a price below the manager's discount limit waits for the director", "[engine]") {
+  fixture f;
+  auto within = f.quoted(1275);  // 15% off 1500
+  CHECK(f.state(within).step == "wait_consent");
+  CHECK(f.state(within).vars["min_price"] == 1275);
+  CHECK(f.state(within).vars["list_price"] == 1500);
+  f.say("нет");
+  auto below = f.quoted(1274);
+  CHECK(f.state(below).step == "escalate_discount");
+  CHECK(f.state(below).status == case_status::waiting_director);
+}
