@@ -73,6 +73,7 @@ TEST_CASE("rehearse: a newcomer walks the paid path to the end from the terminal
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("Доброе утро, Анна Сергеевна!"));
   CHECK_THAT(r.out, Catch::Contains("Стоимость — 1500 руб., срок — завтра"));
+  CHECK_THAT(r.out, Catch::Contains("Кнопки: [Да, согласен] [Нет]"));
   CHECK_THAT(r.out, Catch::Contains("выставили счёт № 2026-0001 на 1500 руб., оплатить до 30.11.2026"));
   CHECK_THAT(r.out, Catch::Contains("⏳ Прошло время: пн 23.11.2026 10:00 → вт 24.11.2026 10:00"));
   CHECK_THAT(r.out, Catch::Contains("Заявка 1 закрыта: done"));

@@ -71,6 +71,8 @@ class rehearsal {
       for (const auto& m : box_->unread(id, staff)) {
         box_->mark_read(m);
         out_ << (staff ? fmt::format("  ✉ Сотруднику {}: {}\n", m.to, m.text) : fmt::format("  → Клиенту: {}\n", m.text));
+        // Reply buttons as a channel with buttons shows them; the client may type a label.
+        if (!m.buttons.empty()) out_ << fmt::format("    Кнопки: [{}]\n", fmt::join(m.buttons, "] ["));
       }
   }
 
