@@ -11,6 +11,7 @@
 #include "engine/outbox_dispatcher.hpp"
 #include "engine/playbook_library.hpp"
 #include "engine/production_calendar.hpp"
+#include "engine/scheduler.hpp"
 #include "engine/store/sqlite_store.hpp"
 #include "engine/working_calendar.hpp"
 #include "engine/writer.hpp"
@@ -20,6 +21,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -28,6 +30,20 @@
 namespace reglament::daemon {
 
 namespace net = boost::asio;
+
+namespace {
+
+// Sets the flag a helper thread's loop waits on, wakes it and waits for it to finish.
+void stop_and_join(std::mutex& m, std::condition_variable& cv, bool& stop, std::thread& t) {
+  {
+    std::lock_guard lock(m);
+    stop = true;
+  }
+  cv.notify_all();
+  if (t.joinable()) t.join();
+}
+
+}  // namespace
 
 // Declared in the order they are built; destroyed in reverse, after run() has stopped
 // the threads that use them.
@@ -55,6 +71,12 @@ struct reglamentd::parts {
   std::mutex checkpoint_mutex;
   std::condition_variable checkpoint_cv;
   bool checkpoint_stop = false;
+  // Starts scheduled playbooks through the writer; sleeps until the next start is due.
+  std::unique_ptr<scheduler> schedules;
+  std::thread schedule_thread;
+  std::mutex schedule_mutex;
+  std::condition_variable schedule_cv;
+  bool schedule_stop = false;
   unsigned short port = 0;
 };
 
@@ -68,18 +90,62 @@ reglamentd::~reglamentd() {
   for (auto& t : p.io_threads)
     if (t.joinable()) t.join();
   if (p.dispatcher) p.dispatcher->stop();
+  stop_scheduler();
   if (p.writer_) p.writer_->stop();
   stop_checkpointer();
 }
 
+void reglamentd::stop_scheduler() {
+  auto& p = *parts_;
+  stop_and_join(p.schedule_mutex, p.schedule_cv, p.schedule_stop, p.schedule_thread);
+}
+
+// Each round runs on the writer thread, in its transaction: the cases and the record of
+// what started commit together, so a crash neither loses nor repeats a start.
+void reglamentd::start_scheduler() {
+  auto& p = *parts_;
+  p.schedules = std::make_unique<scheduler>(p.books, p.engine->context().clients, p.calendar);
+  p.schedule_thread = std::thread([&p, this] {
+    constexpr auto max_sleep = std::chrono::minutes(1);
+    std::unique_lock lock(p.schedule_mutex);
+    while (!p.schedule_stop) {
+      lock.unlock();
+      schedule_round round;
+      auto r = p.writer_->run([&](case_engine& engine) {
+        round = p.schedules->run_due(engine, *p.store, p.clock.now());
+        return engine_result{};
+      });
+      if (!r.error.empty()) log_.warn("schedule round not committed; will retry", {{"error", r.error}});
+      for (std::size_t i = 0; i < round.started.size() && r.error.empty(); ++i) {
+        const auto& s = round.started[i];
+        const auto& res = round.results[i];
+        log_fields f{{"playbook", s.playbook}, {"due", to_iso8601(s.due)}};
+        if (!s.key.empty()) f.emplace_back("for", s.key);
+        if (res.error.empty()) {
+          f.emplace_back("case", std::to_string(res.id));
+          log_.info("scheduled playbook started", f);
+        } else {
+          f.emplace_back("error", res.error);
+          log_.warn("scheduled playbook did not start; will retry", f);
+        }
+      }
+      for (const auto& s : round.skipped)
+        log_.warn("congratulation skipped: its day passed while reglamentd was down",
+                  {{"playbook", s.playbook}, {"for", s.key}, {"due", to_iso8601(s.due)}});
+      if (!round.started.empty()) p.dispatcher->notify();
+      auto sleep = std::chrono::duration_cast<std::chrono::milliseconds>(max_sleep);
+      if (round.next && r.error.empty())
+        sleep = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*round.next - p.clock.now()),
+                           std::chrono::milliseconds(10), sleep);
+      lock.lock();
+      p.schedule_cv.wait_for(lock, sleep, [&p] { return p.schedule_stop; });
+    }
+  });
+}
+
 void reglamentd::stop_checkpointer() {
   auto& p = *parts_;
-  {
-    std::lock_guard lock(p.checkpoint_mutex);
-    p.checkpoint_stop = true;
-  }
-  p.checkpoint_cv.notify_all();
-  if (p.checkpointer.joinable()) p.checkpointer.join();
+  stop_and_join(p.checkpoint_mutex, p.checkpoint_cv, p.checkpoint_stop, p.checkpointer);
 }
 
 unsigned short reglamentd::port() const { return parts_ ? parts_->port : 0; }
@@ -221,6 +287,7 @@ void reglamentd::start() {
 
   p.writer_->start();
   p.dispatcher->start();
+  start_scheduler();
   p.checkpointer = std::thread([&p, this] {
     std::unique_lock lock(p.checkpoint_mutex);
     while (!p.checkpoint_cv.wait_for(lock, std::chrono::seconds(1), [&p] { return p.checkpoint_stop; })) {
@@ -266,6 +333,7 @@ int reglamentd::run() {
   });
   // 2. No new deliveries; the one in progress finishes.
   p.dispatcher->stop();
+  stop_scheduler();
   // 3. Requests already read are committed and answered (replies are posted to the
   //    sessions' strands, which still run).
   p.writer_->stop();

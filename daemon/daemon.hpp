@@ -47,6 +47,8 @@ class reglamentd {
  private:
   struct parts;
   void stop_checkpointer();
+  void start_scheduler();
+  void stop_scheduler();
   daemon_config cfg_;
   logger& log_;
   std::unique_ptr<parts> parts_;

@@ -92,7 +92,7 @@ engine_result case_engine::pay_invoice(const std::string& number, const nlohmann
 }
 
 engine_result case_engine::start(const std::string& playbook_id, const std::string& client_id,
-                                 const std::string& actor) {
+                                 const std::string& actor, const nlohmann::json& vars) {
   (void)actor;  // who started it is journaled once users exist (staff-app issue)
   auto book = books_.latest(playbook_id);
   if (!book) return refused(0, 404, fmt::format("playbook '{}' is not loaded", playbook_id));
@@ -103,7 +103,8 @@ engine_result case_engine::start(const std::string& playbook_id, const std::stri
   if (!client_id.empty() && ctx_.clients) contact = ctx_.clients->preferred_contact(client_id);
   case_id id = store_.next_case_id();
   case_state state;
-  auto out = interp_.open(state, id, book, nullptr, client_id, contact ? &*contact : nullptr);
+  auto out = interp_.open(state, id, book, nullptr, client_id, contact ? &*contact : nullptr,
+                          vars.is_object() ? &vars : nullptr);
   store_.append(id, out.facts, state);
   engine_result r;
   r.id = id;

@@ -35,9 +35,10 @@ class case_engine {
   // payment; 422: a wrong amount (the reason says what the invoice expects). A null
   // `amount` pays what is left.
   engine_result pay_invoice(const std::string& number, const nlohmann::json& amount, const std::string& actor);
-  // Starts a manual / scheduled playbook with no client message.
+  // Starts a manual / scheduled playbook with no client message; `vars` (an object, may
+  // be null) are set before its first step.
   engine_result start(const std::string& playbook_id, const std::string& client_id,
-                      const std::string& actor);
+                      const std::string& actor, const nlohmann::json& vars = nullptr);
 
   const run_context& context() const { return ctx_; }
 

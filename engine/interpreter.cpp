@@ -507,7 +507,7 @@ class interpreter::run {
 
 step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr& book,
                                const inbound_message* first, const std::string& client,
-                               const client_contact* reply_to) const {
+                               const client_contact* reply_to, const json* vars) const {
   run r(ctx_, state);
   state.id = id;
   std::string client_id = client;
@@ -535,6 +535,8 @@ step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr
            {{"channel", first->channel}, {"external_id", first->external_id}, {"sender", first->sender},
             {"text", first->text}});
   if (const auto& c = r.client(); c && !c->manager.empty()) r.emit(fact_kind::assigned, "", {{"to", c->manager}});
+  if (vars && vars->is_object())
+    for (const auto& [name, value] : vars->items()) r.emit(fact_kind::variable_set, "", {{"name", name}, {"value", value}});
   if (book->steps.empty())
     r.fail("", "the playbook has no steps");
   else
@@ -578,6 +580,8 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
       bool allowed = st->kind == step_kind::choice || st->kind == step_kind::wait_client || !state.error.empty();
       if (!allowed) return refuse(fmt::format("step '{}' is a {}, not a choice", st->id, to_string(st->kind)));
       const step_exit* e = exit_named(*st, a.option);
+      // A choice's deadline is the clock's to take, not an option.
+      if (e && e->key == "timeout" && st->kind == step_kind::choice) e = nullptr;
       if (!e) return refuse(fmt::format("no option '{}' at step '{}'; options: {}", a.option, st->id, list_options(*st)));
       r.emit(fact_kind::choice_made, st->id, {{"option", e->label}, {"actor", a.actor}});
       r.take(*st, *e);

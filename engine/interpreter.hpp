@@ -48,9 +48,12 @@ class interpreter {
   // Opens a case on `book` for an inbound message (or a manual start with empty text)
   // and runs until the first wait. `reply_to` is where a manual case writes to the
   // client (ignored when `first` is given: replies go where the message came from).
+  // `vars` (an object) are set before the first step: what a schedule knows, e.g. whose
+  // birthday it is.
   step_outcome open(case_state& state, case_id id, const playbook_ptr& book,
                     const inbound_message* first, const std::string& client_id = {},
-                    const client_contact* reply_to = nullptr) const;
+                    const client_contact* reply_to = nullptr,
+                    const nlohmann::json* vars = nullptr) const;
 
   // A client's message on an open case.
   step_outcome client_message(case_state& state, const inbound_message& m) const;

@@ -43,8 +43,9 @@ engine_result sandbox::pay_invoice(const std::string& number, const nlohmann::js
   return in_txn([&] { return engine_->pay_invoice(number, amount, actor); });
 }
 
-engine_result sandbox::start(const std::string& playbook_id, const std::string& client_id) {
-  return in_txn([&] { return engine_->start(playbook_id, client_id, "manager"); });
+engine_result sandbox::start(const std::string& playbook_id, const std::string& client_id,
+                             const nlohmann::json& vars) {
+  return in_txn([&] { return engine_->start(playbook_id, client_id, vars.is_object() ? "schedule" : "manager", vars); });
 }
 
 int sandbox::advance_to(timestamp until) {

@@ -27,8 +27,10 @@ class sandbox {
   engine_result act(case_id id, const staff_action& a);
   // A payment against an invoice, as the API's POST /invoices/{number}/payments makes it.
   engine_result pay_invoice(const std::string& number, const nlohmann::json& amount, const std::string& actor);
-  // Starts a manual or situation playbook without a client message (case_engine::start).
-  engine_result start(const std::string& playbook_id, const std::string& client_id);
+  // Starts a manual, situation or scheduled playbook without a client message
+  // (case_engine::start); `vars` are what a schedule sets (see scheduler.hpp).
+  engine_result start(const std::string& playbook_id, const std::string& client_id,
+                      const nlohmann::json& vars = nullptr);
 
   // Moves the clock to `until`, firing every timer that comes due on the way at its
   // own moment. Returns how many fired.

@@ -82,6 +82,13 @@ struct invoice_filter {
   int limit = 100;
 };
 
+struct schedule_run {
+  std::string rule;          // the schedule text it ran under
+  timestamp due{};           // the start it stands for
+  case_id id = 0;            // the case it started; 0: armed or skipped, no case
+  timestamp started_at{};
+};
+
 struct case_filter {
   bool open_only = false;
   std::string status;        // empty: any
@@ -143,6 +150,14 @@ class store {
   virtual int last_invoice_seq(int year) = 0;
   virtual std::optional<invoice_row> invoice(const std::string& number) = 0;
   virtual std::vector<invoice_row> invoices(const invoice_filter& f) = 0;  // newest first
+
+  // Schedules: when a scheduled playbook last started for `key` (a client or contact for
+  // per-client rules, "" for the firm) under `rule` (its schedule text), and recording a
+  // start. `case_id` 0 records that the rule was first seen at `due` (nothing before it
+  // is owed). A later due replaces an earlier one. REQUIRES for the record: inside
+  // begin(), with the case it started.
+  virtual std::optional<schedule_run> schedule_last_run(const std::string& playbook, const std::string& key) = 0;
+  virtual void record_schedule_run(const std::string& playbook, const std::string& key, const schedule_run& run) = 0;
 
   // Queries.
   virtual std::vector<case_row> cases(const case_filter& f) = 0;

@@ -2,6 +2,7 @@
 
 #include "engine/firm_file.hpp"
 #include "engine/sandbox.hpp"
+#include "engine/scheduler.hpp"
 #include "engine/playbook_loader.hpp"
 #include "engine/text.hpp"
 #include "engine/working_calendar.hpp"
@@ -66,7 +67,7 @@ class player {
  public:
   player(const std::string& file, const std::string& name, store& st, playbook_library& books,
          const firm_file* firm, timestamp start)
-      : file_(file), name_(name), store_(st), box_(st, books, firm, start) {}
+      : file_(file), name_(name), store_(st), books_(books), firm_(firm), box_(st, books, firm, start) {}
 
   std::vector<story_failure> failures;
 
@@ -83,6 +84,7 @@ class player {
     }
     if (key == "client") return client_says(n, scalar_text(v), sender, channel);
     if (key == "start") return start_case(n, v);
+    if (key == "schedules") return expect_schedules(n, v);
     if (key == "manager" || key == "director") return staff_acts(n, key, v);
     if (key == "after") return time_passes(n, scalar_text(v));
     if (key == "reply") return expect_reply(n, v);
@@ -97,7 +99,7 @@ class player {
     if (key == "var") return expect_vars(n, v);
     if (key == "refused") return expect_refused(n, scalar_text(v));
     fail(n, "unknown instruction '" + key +
-                "' (expected client, start, manager, director, after, reply, no_reply, notify, step, "
+                "' (expected client, start, schedules, manager, director, after, reply, no_reply, notify, step, "
                 "status, outcome, tariff, assignee, escalation, var, refused)");
   }
 
@@ -134,9 +136,87 @@ class player {
       if (previous && !previous->closed())
         return fail(n, fmt::format("the story's case {} is still open (at step {})", case_, previous->step));
     }
-    auto r = box_.start(playbook, client);
+    nlohmann::json vars;
+    if (v.IsMap() && v["at"] && !scheduled(n, v, playbook, client, vars)) return;
+    auto r = box_.start(playbook, client, vars);
     if (!r.error.empty()) return fail(n, "the playbook did not start: " + r.error);
     case_ = r.id;
+  }
+
+  std::string local_text(timestamp t) const {
+    auto local = std::chrono::floor<std::chrono::minutes>(t + box_.calendar().utc_offset());
+    auto day = std::chrono::floor<std::chrono::days>(local);
+    std::chrono::year_month_day ymd{day};
+    auto minutes = (local - day).count();
+    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                       static_cast<unsigned>(ymd.day()), minutes / 60, minutes % 60);
+  }
+
+  // `start: {playbook: P, at: "YYYY-MM-DD HH:MM"[, client: C][, contact: NAME]}`: the clock
+  // moves to `at` (timers on the way fire) and the playbook starts as its schedule would
+  // start it then, with the schedule's variables. Fails when the schedule does not start
+  // it at that moment (for that client or contact).
+  bool scheduled(const YAML::Node& n, const YAML::Node& v, const std::string& playbook, std::string& client,
+                 nlohmann::json& vars) {
+    auto at = parse_local(scalar_text(v["at"]), box_.calendar().utc_offset());
+    if (!at) return fail(v["at"], "at: expected \"YYYY-MM-DD HH:MM\" (the firm's local time)"), false;
+    if (*at < box_.clock().now())
+      return fail(v["at"], "at: the story's clock is already at " + local_text(box_.clock().now())), false;
+    auto book = books_.latest(playbook);
+    if (!book) return fail(n, "playbook '" + playbook + "' is not loaded"), false;
+    if (book->on.schedule.empty())
+      return fail(n, "playbook '" + playbook + "' has no trigger schedule: (start it without at:)"), false;
+    box_.advance_to(*at);
+    const std::string contact = scalar_text(v["contact"]);
+    auto matching = [&](std::vector<scheduled_start> list) {
+      std::erase_if(list, [&](const scheduled_start& s) {
+        return (!client.empty() && s.client_id != client) ||
+               (!contact.empty() && !s.key.ends_with("/" + contact));
+      });
+      return list;
+    };
+    scheduler sched(books_, firm_, box_.calendar());
+    auto starts = matching(sched.occurrences(*book, *at - std::chrono::milliseconds(1), *at));
+    if (starts.empty()) {
+      auto later = matching(sched.occurrences(*book, *at, *at + std::chrono::days(800)));
+      return fail(n, fmt::format("the schedule «{}» does not start {}{} at {}{}", book->on.schedule, playbook,
+                                 client.empty() ? "" : " for " + client + (contact.empty() ? "" : " (" + contact + ")"),
+                                 local_text(*at),
+                                 later.empty() ? "" : "; its next start is " + local_text(later.front().due))),
+             false;
+    }
+    if (starts.size() > 1)
+      return fail(n, fmt::format("{} starts {} times at {}: name the one with client: (and contact: for a birthday)",
+                                 playbook, starts.size(), local_text(*at))),
+             false;
+    client = starts.front().client_id;
+    vars = starts.front().vars;
+    return true;
+  }
+
+  // `schedules: {from: A, to: B, expect: ["PLAYBOOK YYYY-MM-DD HH:MM [KEY]", ...]}`: every
+  // scheduled start in (A, B], in time order, for the firm and each client.
+  void expect_schedules(const YAML::Node& n, const YAML::Node& v) {
+    auto offset = box_.calendar().utc_offset();
+    auto from = parse_local(scalar_text(v["from"]), offset);
+    auto to = parse_local(scalar_text(v["to"]), offset);
+    if (!v.IsMap() || !from || !to || !v["expect"] || !v["expect"].IsSequence())
+      return fail(n, "expected `schedules: {from: \"YYYY-MM-DD HH:MM\", to: \"...\", expect: [\"PLAYBOOK YYYY-MM-DD HH:MM\", ...]}`");
+    scheduler sched(books_, firm_, box_.calendar());
+    std::vector<scheduled_start> all;
+    for (const auto& book : books_.latest_all()) {
+      auto some = sched.occurrences(*book, *from, *to);
+      all.insert(all.end(), some.begin(), some.end());
+    }
+    std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.due < b.due; });
+    std::vector<std::string> actual, expected;
+    for (const auto& s : all)
+      actual.push_back(fmt::format("{} {}{}", s.playbook, local_text(s.due), s.key.empty() ? "" : " " + s.key));
+    for (const auto& e : v["expect"]) expected.push_back(scalar_text(e));
+    if (actual == expected) return;
+    std::string shown;
+    for (const auto& a : actual) shown += "\n      " + a;
+    fail(n, "the scheduled starts differ; they are:" + (shown.empty() ? std::string(" none") : shown));
   }
 
   void staff_acts(const YAML::Node& n, const std::string& who, const YAML::Node& v) {
@@ -156,7 +236,7 @@ class player {
       return fail(n, "expected e.g. `manager: {choose: \"Готово\"}`, `manager: done` or `director: {decide: \"Дать скидку\"}`");
     }
     auto kind = staff_action_kind_from_string(verb);
-    if (!kind) return fail(n, "unknown action '" + verb + "' (choose, submit, done, skip, decide, paid, note)");
+    if (!kind) return fail(n, "unknown action '" + verb + "' (choose, submit, done, skip, decide, paid, note, correct)");
     a.what = *kind;
     if (arg) {
       if (a.what == staff_action::kind::submit) {
@@ -275,6 +355,8 @@ class player {
 
   std::string file_, name_;
   store& store_;
+  playbook_library& books_;
+  const firm_file* firm_;
   sandbox box_;
   case_id case_ = 0;
   int inbound_no_ = 0;

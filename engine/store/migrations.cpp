@@ -127,9 +127,24 @@ CREATE INDEX invoices_by_case ON invoices(case_id);
 ALTER TABLE outbox ADD COLUMN buttons TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<migration, 2> all{{
+// When each scheduled playbook last started, per client or contact for congratulations
+// ("" for the firm-wide ones): a restart neither repeats a start nor misses one.
+constexpr const char* schema_v3_schedule_runs = R"sql(
+CREATE TABLE schedule_runs(
+  playbook TEXT NOT NULL,
+  key TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  due_at INTEGER NOT NULL,
+  case_id INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  PRIMARY KEY(playbook, key)
+) STRICT;
+)sql";
+
+constexpr std::array<migration, 3> all{{
     {1, "create the schema", schema_v1},
     {2, "invoices and reply buttons", schema_v2_invoices},
+    {3, "schedule runs", schema_v3_schedule_runs},
 }};
 
 constexpr std::array<derived_table, 6> derived{{

@@ -467,6 +467,8 @@ enum store_sql : std::size_t {
   s_pb_get,
   s_journal_size,
   s_user_version,
+  s_schedule_last,
+  s_schedule_record,
   s_count_
 };
 
@@ -534,6 +536,13 @@ constexpr std::array<sql_def, s_count_> store_defs{{
      "SELECT " REGLAMENT_PLAYBOOK_COLUMNS " FROM playbook_versions WHERE playbook = ?1 AND version = ?2"},
     {"measure journal", "SELECT coalesce(max(seq), 0) FROM journal"},
     {"read schema version", "PRAGMA user_version"},
+    {"read last schedule run",
+     "SELECT rule, due_at, case_id, started_at FROM schedule_runs WHERE playbook = ?1 AND key = ?2"},
+    {"record schedule run",
+     "INSERT INTO schedule_runs(playbook, key, rule, due_at, case_id, started_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+     "ON CONFLICT(playbook, key) DO UPDATE SET rule = excluded.rule, due_at = excluded.due_at, "
+     "case_id = excluded.case_id, started_at = excluded.started_at "
+     "WHERE excluded.due_at > schedule_runs.due_at OR excluded.rule <> schedule_runs.rule"},
 }};
 
 #undef REGLAMENT_OUTBOX_COLUMNS
@@ -875,6 +884,24 @@ std::vector<invoice_row> sqlite_store::invoices(const invoice_filter& f) {
   q.bind(1, f.status).bind(2, f.client_id).bind(3, f.limit);
   while (q.next()) out.push_back(invoice_row_of(q));
   return out;
+}
+
+std::optional<schedule_run> sqlite_store::schedule_last_run(const std::string& playbook, const std::string& key) {
+  auto q = impl_->use(s_schedule_last);
+  q.bind(1, playbook).bind(2, key);
+  if (!q.next()) return std::nullopt;
+  return schedule_run{q.text(0), q.time(1), q.int64(2), q.time(3)};
+}
+
+void sqlite_store::record_schedule_run(const std::string& playbook, const std::string& key, const schedule_run& run) {
+  impl_->use(s_schedule_record, run.id)
+      .bind(1, playbook)
+      .bind(2, key)
+      .bind(3, run.rule)
+      .bind(4, run.due)
+      .bind(5, run.id)
+      .bind(6, run.started_at)
+      .run();
 }
 
 std::vector<case_row> sqlite_store::cases(const case_filter& f) {

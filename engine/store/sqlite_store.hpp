@@ -81,6 +81,9 @@ class sqlite_store final : public store {
   std::optional<invoice_row> invoice(const std::string& number) override;
   std::vector<invoice_row> invoices(const invoice_filter& f) override;
 
+  std::optional<schedule_run> schedule_last_run(const std::string& playbook, const std::string& key) override;
+  void record_schedule_run(const std::string& playbook, const std::string& key, const schedule_run& run) override;
+
   std::vector<case_row> cases(const case_filter& f) override;  // newest first
   std::vector<journal_entry> journal(case_id id) override;
   std::int64_t count_cases_by_status(const std::string& status) override;

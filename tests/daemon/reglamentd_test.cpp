@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include <cstdlib>
 
@@ -220,4 +221,64 @@ TEST_CASE("invoices over the API: list, partial and wrong payments, payment open
   CHECK(late.status == 409);
   CHECK(c.get("/api/v1/invoices?status=lost").status == 400);
   CHECK(d.kill(SIGTERM) == 0);
+}
+
+TEST_CASE("a schedule due while reglamentd was down starts exactly once after the restart", "[integration]") {
+  auto dir = temp_dir("it-schedule");
+  std::filesystem::create_directories(dir + "/books");
+  // Daily, two hours before now (Moscow time): today's run is already past when it starts.
+  auto moscow = std::chrono::system_clock::now() + std::chrono::hours(1);
+  auto since_midnight = moscow - std::chrono::floor<std::chrono::days>(moscow);
+  auto hh = std::chrono::duration_cast<std::chrono::hours>(since_midnight).count();
+  auto mm = std::chrono::duration_cast<std::chrono::minutes>(since_midnight).count() % 60;
+  std::ofstream(dir + "/books/daily_check.yaml")
+      << "id: daily_check\ntitle: Ежедневная сверка\ntrigger:\n  schedule: \"ежедневно в " << hh << ":"
+      << (mm < 10 ? "0" : "") << mm << "\"\nsteps:\n  - id: check\n    task: Сверить выписки\n  - id: done\n    end: done\n";
+  std::ofstream(dir + "/reglamentd.toml")
+      << "[firm]\nfile = \"" REGLAMENT_SOURCE_DIR "/playbooks/bookkeeping/firm/demo-firm.yaml\"\n";
+  std::vector<std::string> args{"--config", dir + "/reglamentd.toml", "--playbooks", dir + "/books"};
+  auto scheduled_cases = [](http_client& c) {
+    int n = 0;
+    auto list = body(c.get("/api/v1/cases?limit=100"));
+    for (const auto& k : list["cases"]) n += k["playbook"] == "daily_check";
+    return n;
+  };
+  {
+    // The first start arms the schedule: nothing before it is owed.
+    daemon_process d(dir + "/data", args);
+    http_client c(d.port());
+    std::this_thread::sleep_for(300ms);
+    CHECK(scheduled_cases(c) == 0);
+    CHECK(d.kill(SIGTERM) == 0);
+  }
+  // Down for three days: three daily runs were missed (the database says it last ran then).
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open((dir + "/data/reglament.db").c_str(), &h) == SQLITE_OK);
+  auto three_days_ago = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            (std::chrono::system_clock::now() - std::chrono::hours(72)).time_since_epoch())
+                            .count();
+  auto update = "UPDATE schedule_runs SET due_at = " + std::to_string(three_days_ago) + " WHERE playbook = 'daily_check'";
+  REQUIRE(sqlite3_exec(h, update.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  CHECK(sqlite3_changes(h) == 1);
+  sqlite3_close(h);
+  {
+    daemon_process d(dir + "/data", args);
+    http_client c(d.port());
+    int n = 0;
+    for (int i = 0; i < 300 && n == 0; ++i) {
+      n = scheduled_cases(c);
+      if (n == 0) std::this_thread::sleep_for(10ms);
+    }
+    CHECK(n == 1);  // caught up once, not three times
+    CHECK_THAT(d.log(), Catch::Contains("scheduled playbook started"));
+    CHECK(d.kill(SIGTERM) == 0);
+  }
+  {
+    // Another restart repeats nothing.
+    daemon_process d(dir + "/data", args);
+    http_client c(d.port());
+    std::this_thread::sleep_for(300ms);
+    CHECK(scheduled_cases(c) == 1);
+    CHECK(d.kill(SIGTERM) == 0);
+  }
 }

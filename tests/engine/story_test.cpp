@@ -67,3 +67,25 @@ TEST_CASE("a broken story file is reported with its position", "[playbook]") {
   CHECK(report.problems[0].pos.line >= 1);
   CHECK_FALSE(report.ok());
 }
+
+TEST_CASE("a scheduled start at a moment its schedule does not fire fails with the next start", "[playbook]") {
+  auto path = write_story(R"(stories:
+  - name: wrong friday
+    dialogue:
+      - start: { playbook: monthly_supplies, at: "2026-12-04 10:00" }
+  - name: the clock cannot go back
+    start: "2027-02-20 10:00"
+    dialogue:
+      - start: { playbook: monthly_supplies, at: "2026-11-27 10:00" }
+  - name: wrong list of starts
+    dialogue:
+      - schedules: { from: "2026-11-26 00:00", to: "2026-11-28 00:00", expect: ["monthly_supplies 2026-11-27 11:00"] }
+)");
+  auto report = run_stories(path, memory_stores());
+  REQUIRE(report.failures.size() == 3);
+  CHECK_THAT(report.failures[0].message,
+             Catch::Contains("does not start monthly_supplies at 2026-12-04 10:00; its next start is 2026-12-25 10:00"));
+  // The story starts after 27 November 2026: its clock is past that moment.
+  CHECK_THAT(report.failures[1].message, Catch::Contains("the story's clock is already at 2027-02-20 10:00"));
+  CHECK_THAT(report.failures[2].message, Catch::Contains("they are:\n      monthly_supplies 2026-11-27 10:00"));
+}

@@ -46,6 +46,12 @@ class forwarding_store : public store {
   std::optional<timestamp> next_timer_due() override { return inner_.next_timer_due(); }
   std::vector<outbox_row> outbox_due(timestamp now, int limit) override { return inner_.outbox_due(now, limit); }
   std::vector<outbox_row> outbox(const std::string& state, int limit) override { return inner_.outbox(state, limit); }
+  std::optional<schedule_run> schedule_last_run(const std::string& p, const std::string& k) override {
+    return inner_.schedule_last_run(p, k);
+  }
+  void record_schedule_run(const std::string& p, const std::string& k, const schedule_run& run) override {
+    inner_.record_schedule_run(p, k, run);
+  }
   int quota_used(std::string_view c, std::string_view s, std::string_view p) override {
     return inner_.quota_used(c, s, p);
   }
