@@ -196,3 +196,17 @@ TEST_CASE("schedule: birthdays and holidays of clients, in the client's timezone
   // 21 November 2026 is a Saturday.
   CHECK(next(holiday, msk(2026, 11, 1, 0), annual_date{11, 21}) == msk(2026, 11, 20, 10));
 }
+
+TEST_CASE("schedule: Moscow keeps UTC+3 all year (no daylight saving time)", "[schedule]") {
+  using std::chrono::sys_days;
+  auto daily = rule("ежедневно в 9:00");
+  auto utc = [](int y, unsigned m, unsigned d, int h) {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        sys_days(std::chrono::year(y) / std::chrono::month(m) / std::chrono::day(d)) + hours(h));
+  };
+  // The last Sunday of March and of October changed nothing: 09:00 is 06:00 UTC in both.
+  CHECK(next(daily, utc(2026, 3, 29, 0)) == utc(2026, 3, 29, 6));
+  CHECK(next(daily, utc(2026, 7, 15, 7)) == utc(2026, 7, 16, 6));
+  CHECK(next(daily, utc(2026, 10, 25, 0)) == utc(2026, 10, 25, 6));
+  CHECK(next(daily, utc(2026, 12, 31, 23)) == utc(2027, 1, 1, 6));
+}
