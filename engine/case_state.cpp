@@ -83,6 +83,9 @@ void apply(case_state& s, case_id id, const fact& f) {
       // The form that quotes a price overwrites `price`: the list price stays here.
       s.vars["list_price"] = d.contains("price") ? d["price"] : nlohmann::json(0);
       s.vars["min_price"] = d.contains("min_price") ? d["min_price"] : s.vars["list_price"];
+      // The firm's payment terms, when it sets them, win over the playbook's defaults.
+      for (const char* k : {"payment_due", "payment_reminder_after", "unpaid_close_after"})
+        if (!str(d, k).empty()) s.vars[k] = str(d, k);
       for (const char* k : {"quota_used", "quota_limit", "price", "urgent_price", "urgent_surcharge"})
         s.vars[k] = d.contains(k) ? d[k] : nlohmann::json(0);
       if (str(d, "outcome") != "in_tariff" && str(d, "outcome") != "over_quota")

@@ -82,6 +82,9 @@ struct tariff_check {
   // firm's manager discount limit (`pricing: manager_discount_limit`); equal to `price`
   // when the firm sets no limit.
   long min_price = 0;
+  // The firm's payment terms (`pricing:` in the firm file) as written, "5 рабочих дней";
+  // empty: the playbook's own defaults apply.
+  std::string payment_due, payment_reminder_after, unpaid_close_after;
   int urgent_surcharge = 0;    // percent added for urgency; 0 when the list has none
   std::string urgent_within;   // what "urgent" means, "1 рабочий день"
   std::string period;          // billing period, "2026-11"

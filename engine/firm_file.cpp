@@ -120,6 +120,16 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
   }
   firm->firm_name = scalar(root, "firm");
   if (const auto& p = root["pricing"]; p) {
+    // Payment terms override the playbook's defaults: durations as in a playbook.
+    for (auto [key, slot] : {std::pair{"payment_due", &firm->payment_due_},
+                             std::pair{"payment_reminder_after", &firm->payment_reminder_after_},
+                             std::pair{"unpaid_close_after", &firm->unpaid_close_after_}}) {
+      *slot = scalar(p, key);
+      if (!slot->empty() && !parse_duration(*slot))
+        err(p[key], std::string("pricing: ") + key + ": expected a duration like «5 рабочих дней»");
+    }
+  }
+  if (const auto& p = root["pricing"]; p && p["manager_discount_limit"]) {
     // "15%" of the list price, or a whole number of rubles the manager may take off.
     auto limit = scalar(p, "manager_discount_limit");
     std::istringstream in(limit);
@@ -289,6 +299,9 @@ std::vector<client_info> firm_file::all() const {
 tariff_check firm_file::check(const client_info& client, std::string_view request_text,
                               timestamp at, const quota_lookup& used) const {
   tariff_check r;
+  r.payment_due = payment_due_;
+  r.payment_reminder_after = payment_reminder_after_;
+  r.unpaid_close_after = unpaid_close_after_;
   r.tariff_id = client.tariff_id;
   r.period = billing_period(at, client.utc_offset_minutes);
   // Keyword rules: a keyword matches a word that starts with it, so "выписк" finds

@@ -71,6 +71,7 @@ class firm_file final : public client_directory, public tariff_book {
  private:
   int discount_percent_ = 0;
   long discount_rubles_ = 0;
+  std::string payment_due_, payment_reminder_after_, unpaid_close_after_;  // pricing: terms
   void build_indexes();
 
   std::vector<client_def> clients_;

@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
+
 using namespace reglament;
 
 namespace {
@@ -179,4 +182,26 @@ TEST_CASE("a price below the manager's discount limit waits for the director", "
   auto below = f.quoted(1274);
   CHECK(f.state(below).step == "escalate_discount");
   CHECK(f.state(below).status == case_status::waiting_director);
+}
+
+TEST_CASE("the firm's payment terms override the playbook's defaults", "[engine]") {
+  std::ifstream in(std::string(fakes::shipped_sandbox::playbooks_dir) + "/firm/demo-firm.yaml");
+  std::string yaml((std::istreambuf_iterator<char>(in)), {});
+  const std::string limit = "  manager_discount_limit: 15%\n";
+  REQUIRE(yaml.find(limit) != std::string::npos);
+  yaml.replace(yaml.find(limit), limit.size(),
+               limit + "  payment_due: 10 рабочих дней\n  payment_reminder_after: 1 рабочий день\n");
+  diagnostics problems;
+  auto terms = firm_file::parse(yaml, "firm.yaml", problems);
+  REQUIRE(terms);
+  fixture f;
+  f.box = std::make_unique<sandbox>(f.st, f.books, terms.get(), from_millis(1795417200000));
+  auto id = f.quoted(1500);
+  f.say("да");
+  CHECK(f.state(id).vars["invoice_due"] == "07.12.2026");  // Monday + 10 working days
+  f.box->advance(*parse_duration("1 рабочий день"));
+  CHECK(f.state(id).step == "wait_payment_again");
+
+  firm_file::parse("pricing: { payment_due: скоро }\n", "bad.yaml", problems);
+  CHECK(has_errors(problems));
 }
