@@ -1,5 +1,7 @@
 #include "engine/store/sqlite_store.hpp"
 
+#include "engine/store/migrations.hpp"
+
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
 
@@ -117,16 +119,16 @@ TEST_CASE("a fresh file is migrated, and reopening it is idempotent", "[store]")
   const auto path = dir.file("nested/dir/reglament.db");  // the directory does not exist yet
   {
     sqlite_store s(path);
-    CHECK(s.schema_version() == 1);
+    CHECK(s.schema_version() == sqlite_schema::latest_version());
     CHECK(s.journal_size() == 0);
     CHECK(s.next_case_id() == 1);
   }
   {
     sqlite_store s(path);
-    CHECK(s.schema_version() == 1);
+    CHECK(s.schema_version() == sqlite_schema::latest_version());
   }
   raw_db raw(path);
-  CHECK(raw.text("PRAGMA user_version") == "1");
+  CHECK(raw.text("PRAGMA user_version") == std::to_string(sqlite_schema::latest_version()));
   CHECK(raw.text("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('journal', "
                  "'cases', 'inbound', 'outbox', 'timers', 'tasks', 'quota_usage', 'playbook_versions')") ==
         "8");
