@@ -213,6 +213,7 @@ void reglamentd::start() {
   ctx.calendar = &p.calendar;
   ctx.clients = p.firm.get();
   ctx.tariffs = p.firm.get();
+  ctx.firm = p.firm.get();
   // Runs on the writer thread, inside its transaction: sees this batch's own writes.
   ctx.quota_used = [st](std::string_view c, std::string_view s, std::string_view period) {
     return st->quota_used(c, s, period);

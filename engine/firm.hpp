@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/clock.hpp"
+#include "engine/duration.hpp"
 
 #include <functional>
 #include <optional>
@@ -26,6 +27,13 @@ struct contact_birthday {
   annual_date date;
 };
 
+// Service-level targets, counted in the firm's working time. Absent: no target.
+struct sla_terms {
+  std::optional<duration> first_reply;  // from the client's request to the first real reply
+  std::optional<duration> idle;         // the case waits for the manager without an action
+  std::optional<duration> deadline;     // from the client's request until the case closes
+};
+
 struct client_info {
   std::string id;
   std::string name;           // company, "ООО «Ромашка»"
@@ -40,6 +48,7 @@ struct client_info {
   std::string holiday_title;  // professional holiday, "День бухгалтера"
   annual_date holiday;        // invalid when the client has none
   std::vector<contact_birthday> birthdays;
+  sla_terms sla;              // the client's own targets; each one set overrides the tariff's
 };
 
 struct client_contact {
@@ -89,6 +98,28 @@ struct tariff_check {
   std::string urgent_within;   // what "urgent" means, "1 рабочий день"
   std::string period;          // billing period, "2026-11"
   std::string tariff_from;     // the tariff version checked against: in force from, "2026-12-01"
+};
+
+// A person of the firm: client manager, accountant or director.
+struct staff_member {
+  std::string login;
+  std::string name;     // full name for signatures, "Мария Иванова"
+  std::string name_en;  // in English letters, "Maria Ivanova"; empty: use `name`
+  std::string role;     // manager, accountant, director
+};
+
+// The firm itself: its name, its people and the SLA targets of a client's tariff.
+// Implementations must be thread-safe for concurrent reads.
+class firm_profile {
+ public:
+  virtual ~firm_profile() = default;
+  // The firm's name for signatures, in "ru" or "en" (falls back to Russian).
+  virtual std::string name(std::string_view language) const = 0;
+  virtual std::optional<staff_member> staff(std::string_view login) const = 0;
+  // The first person with this role ("director"), if any.
+  virtual std::optional<staff_member> staff_with_role(std::string_view role) const = 0;
+  // The client's targets: the tariff's, with each one the client sets taking its place.
+  virtual sla_terms sla(const client_info& client) const = 0;
 };
 
 // Quota already used by a client for a service in a billing period.

@@ -66,6 +66,32 @@ std::string normalize_contact(std::string_view channel, std::string_view address
   return channel == "email" ? fold_case(address) : std::string(address);
 }
 
+// `sla: { first_reply: 30 рабочих минут, idle: 4 рабочих часа, deadline: 5 рабочих дней }`
+sla_terms read_sla(const YAML::Node& n, const std::string& owner,
+                   const std::function<void(const YAML::Node&, std::string)>& err) {
+  sla_terms t;
+  if (!n) return t;
+  if (!n.IsMap()) {
+    err(n, owner + ": sla: expected { first_reply: 30 рабочих минут, idle: ..., deadline: ... }");
+    return t;
+  }
+  for (const auto& kv : n) {
+    auto key = kv.first.as<std::string>();
+    std::optional<duration>* slot = key == "first_reply" ? &t.first_reply
+                                    : key == "idle"      ? &t.idle
+                                    : key == "deadline"  ? &t.deadline
+                                                         : nullptr;
+    if (!slot) {
+      err(kv.first, owner + ": sla: unknown key '" + key + "' (expected first_reply, idle, deadline)");
+      continue;
+    }
+    std::string why;
+    *slot = kv.second.IsScalar() ? parse_duration(kv.second.as<std::string>(), &why) : std::nullopt;
+    if (!*slot) err(kv.second, owner + ": sla: " + key + ": expected a duration like «30 рабочих минут»");
+  }
+  return t;
+}
+
 std::string billing_period(timestamp at, int utc_offset_minutes) {
   auto local = std::chrono::floor<std::chrono::days>(at + std::chrono::minutes(utc_offset_minutes));
   std::chrono::year_month_day ymd{local};
@@ -119,6 +145,14 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
     return nullptr;
   }
   firm->firm_name = scalar(root, "firm");
+  firm->firm_name_en_ = scalar(root, "firm_en");
+  for (const auto& m : root["staff"]) {
+    staff_member p{scalar(m, "login"), scalar(m, "name"), scalar(m, "name_en"), scalar(m, "role")};
+    if (p.login.empty() || p.name.empty()) err(m, "staff: expected { login: ..., name: ..., role: ... }");
+    if (p.role != "manager" && p.role != "accountant" && p.role != "director")
+      err(m, "staff " + p.login + ": role: expected manager, accountant or director");
+    firm->staff_.push_back(std::move(p));
+  }
   if (const auto& p = root["pricing"]; p) {
     // Payment terms override the playbook's defaults: durations as in a playbook.
     for (auto [key, slot] : {std::pair{"payment_due", &firm->payment_due_},
@@ -185,6 +219,7 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
     tariff_def d;
     d.id = scalar(t, "id");
     d.title = scalar(t, "title");
+    d.sla = read_sla(t["sla"], "tariff " + d.id, err);
     for (const auto& q : t["includes"]) {
       auto sid = q.first.as<std::string>();
       if (!service_known(sid)) err(q.first, "tariff " + d.id + ": unknown service '" + sid + "'");
@@ -218,6 +253,7 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
         err(c["timezone"], "client " + d.info.id + ": timezone: expected an offset like +03:00");
     }
     d.info.inn = scalar(c, "inn");
+    d.info.sla = read_sla(c["sla"], "client " + d.info.id, err);
     if (auto lang = scalar(c, "language"); !lang.empty()) {
       if (lang == "ru" || lang == "en")
         d.info.language = lang;
@@ -245,6 +281,13 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
     }
     firm->clients_.push_back(std::move(d));
   }
+  // Names in signatures come from `staff:`; a login missing there would sign as the default.
+  if (!firm->staff_.empty())
+    for (const auto& c : firm->clients_)
+      for (const auto& login : {c.info.manager, c.info.accountant})
+        if (!login.empty() && !firm->staff(login))
+          problems.push_back({severity::warning, pos_of(root["clients"], name), "",
+                              "client " + c.info.id + ": '" + login + "' is not in staff: (no name for signatures)"});
   if (has_errors(problems)) return nullptr;
   firm->build_indexes();
   return firm;
@@ -350,6 +393,31 @@ tariff_check firm_file::check(const client_info& client, std::string_view reques
   r.outcome = r.quota_limit < 0 || r.quota_used < r.quota_limit ? tariff_outcome::in_tariff
                                                                  : tariff_outcome::over_quota;
   return r;
+}
+
+std::string firm_file::name(std::string_view language) const {
+  return language == "en" && !firm_name_en_.empty() ? firm_name_en_ : firm_name;
+}
+
+std::optional<staff_member> firm_file::staff(std::string_view login) const {
+  for (const auto& m : staff_)
+    if (m.login == login) return m;
+  return std::nullopt;
+}
+
+std::optional<staff_member> firm_file::staff_with_role(std::string_view role) const {
+  for (const auto& m : staff_)
+    if (m.role == role) return m;
+  return std::nullopt;
+}
+
+sla_terms firm_file::sla(const client_info& client) const {
+  sla_terms t;
+  if (auto it = tariffs_.find(client.tariff_id); it != tariffs_.end()) t = it->second.sla;
+  if (client.sla.first_reply) t.first_reply = client.sla.first_reply;
+  if (client.sla.idle) t.idle = client.sla.idle;
+  if (client.sla.deadline) t.deadline = client.sla.deadline;
+  return t;
 }
 
 }  // namespace reglament

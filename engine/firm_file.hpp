@@ -1,6 +1,6 @@
-// A firm described in one YAML file: its clients (with contacts), tariffs with included
-// services and monthly quotas, extra prices, and a keyword service catalog. It
-// implements client_directory and tariff_book for the engine until the tariffs issue
+// A firm described in one YAML file: its name and staff, clients (with contacts), tariffs
+// with included services, monthly quotas and SLA targets, extra prices, and a keyword
+// service catalog. It implements client_directory, tariff_book and firm_profile for the engine until the tariffs issue
 // brings them into the store. Immutable after load; thread-safe to read.
 #pragma once
 
@@ -30,6 +30,7 @@ struct tariff_def {
   std::string id;
   std::string title;
   std::map<std::string, int> quotas;  // service id -> per month (-1 unlimited)
+  sla_terms sla;                      // response targets for the tariff's clients
 };
 
 struct contact_def {
@@ -42,7 +43,7 @@ struct client_def {
   std::vector<contact_def> contacts;
 };
 
-class firm_file final : public client_directory, public tariff_book {
+class firm_file final : public client_directory, public tariff_book, public firm_profile {
  public:
   // Loads `path`; on failure returns nullptr and fills `problems` with positions.
   static std::unique_ptr<firm_file> load(const std::string& path, diagnostics& problems);
@@ -60,7 +61,13 @@ class firm_file final : public client_directory, public tariff_book {
   tariff_check check(const client_info& client, std::string_view request_text, timestamp at,
                      const quota_lookup& used) const override;
 
+  std::string name(std::string_view language) const override;
+  std::optional<staff_member> staff(std::string_view login) const override;
+  std::optional<staff_member> staff_with_role(std::string_view role) const override;
+  sla_terms sla(const client_info& client) const override;
+
   const std::vector<client_def>& clients() const { return clients_; }
+  const std::vector<staff_member>& staff_list() const { return staff_; }
   const std::vector<service_def>& services() const { return services_; }
   const std::map<std::string, tariff_def>& tariffs() const { return tariffs_; }
   std::string firm_name;
@@ -78,6 +85,8 @@ class firm_file final : public client_directory, public tariff_book {
   // Lookups run several times per event: indexes, not scans (see docs/BENCHMARKS.md).
   std::unordered_map<std::string, std::size_t> by_id_;
   std::unordered_map<std::string, std::size_t> by_contact_;  // "channel\naddress"
+  std::vector<staff_member> staff_;
+  std::string firm_name_en_;
   std::vector<service_def> services_;
   std::map<std::string, tariff_def> tariffs_;
 };

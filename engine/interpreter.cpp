@@ -16,7 +16,7 @@ using json = nlohmann::json;
 const std::vector<std::string> yes_phrases{
     "да", "согласен", "согласна", "согласны", "ок", "ok", "окей", "okay", "хорошо", "подтверждаю",
     "устраивает", "давайте", "давай", "ладно", "договорились", "принято", "годится", "конечно",
-    "выставляйте", "выставляй", "присылайте счёт", "👍", "yes", "agree"};
+    "выставляйте", "давай", "выставляй", "выставляй", "присылайте счёт", "👍", "yes", "agree"};
 const std::vector<std::string> no_phrases{
     "нет", "не надо", "не нужно", "отказываюсь", "откажусь", "отказ", "не согласен",
     "не согласна", "не устраивает", "дорого", "не будем", "👎", "no"};
@@ -62,11 +62,39 @@ std::string as_text(const json& v) {
   return v.dump();
 }
 
-const char* greeting_for(int local_hour) {
-  if (local_hour >= 5 && local_hour < 12) return "Доброе утро";
-  if (local_hour >= 12 && local_hour < 18) return "Добрый день";
-  if (local_hour >= 18 && local_hour < 23) return "Добрый вечер";
-  return "Здравствуйте";  // at night "Доброй ночи" reads odd in a business reply
+const char* greeting_for(int local_hour, bool english) {
+  if (local_hour >= 5 && local_hour < 12) return english ? "Good morning" : "Доброе утро";
+  if (local_hour >= 12 && local_hour < 18) return english ? "Good afternoon" : "Добрый день";
+  if (local_hour >= 18 && local_hour < 23) return english ? "Good evening" : "Добрый вечер";
+  return english ? "Hello" : "Здравствуйте";  // at night "Доброй ночи" reads odd in a business reply
+}
+
+// SLA timers belong to the case, not to a step's exits: purpose "sla:KIND" at the breach,
+// "sla:KIND:escalate" for the director after it.
+constexpr std::string_view sla_prefix = "sla:";
+constexpr std::string_view sla_escalation = ":escalate";
+
+std::string local_time_text(timestamp t, std::chrono::minutes offset) {
+  auto local = std::chrono::floor<std::chrono::minutes>(t + offset);
+  auto day = std::chrono::floor<std::chrono::days>(local);
+  std::chrono::year_month_day ymd{day};
+  std::chrono::hh_mm_ss hms{local - day};
+  int off = static_cast<int>(offset.count());
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}{}{:02}:{:02}", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
+                     hms.minutes().count(), off < 0 ? '-' : '+', std::abs(off) / 60, std::abs(off) % 60);
+}
+
+// What the manager and the director read when a target is missed.
+std::string sla_breach_text(std::string_view kind, bool escalation, const std::string& case_no,
+                            const std::string& client, const std::string& target, const std::string& step_title,
+                            const std::string& manager) {
+  std::string what = kind == "first_reply" ? "клиент всё ещё ждёт первого ответа"
+                     : kind == "idle"      ? fmt::format("шаг «{}» ждёт действия менеджера", step_title)
+                                           : std::string("заявка всё ещё не закрыта");
+  return fmt::format("Заявка {} ({}): {} (срок по SLA — {}). {}", case_no, client, what, target,
+                     escalation ? fmt::format("Напоминание менеджеру ({}) не помогло — нужно ваше решение.", manager)
+                                : std::string("Займитесь заявкой сейчас."));
 }
 
 const char* wait_name(waits_for w) {
@@ -139,9 +167,102 @@ class interpreter::run {
 
   void cancel_timers_of(const std::string& step_id) {
     std::vector<int> ns;
+    bool idle_sla = false;
     for (const auto& t : s_.timers)
-      if (t.step == step_id) ns.push_back(t.n);
+      if (t.step == step_id) {
+        ns.push_back(t.n);
+        idle_sla = idle_sla || t.purpose.starts_with("sla:idle");
+      }
     for (int n : ns) emit(fact_kind::timer_cancelled, step_id, {{"timer", n}});
+    if (idle_sla) sla_met("idle", step_id);  // the manager acted: the idle clock stops
+  }
+
+  // --- SLAs (see "SLA" in docs/PLAYBOOKS.md) --------------------------------------------
+
+  // The playbook the case was opened with: its `sla:` governs the whole case.
+  playbook_ptr root_book() const {
+    return s_.stack.empty() ? book() : ctx_.playbook_version(s_.stack.front().playbook, s_.stack.front().version);
+  }
+
+  const sla_rule* sla_rule_for(std::string_view kind) const {
+    auto b = root_book();
+    if (!b || !b->sla) return nullptr;
+    const sla_rule* r = b->sla->find(kind);
+    return r && r->enabled ? r : nullptr;
+  }
+
+  std::optional<duration> sla_target(std::string_view kind) const {
+    const auto& c = client();
+    if (!c || !ctx_.firm || !sla_rule_for(kind)) return std::nullopt;
+    sla_terms t = ctx_.firm->sla(*c);
+    return kind == "first_reply" ? t.first_reply : kind == "idle" ? t.idle : t.deadline;
+  }
+
+  std::string sla_var(std::string_view kind, std::string_view suffix = {}) const {
+    return fmt::format("sla_{}{}", kind, suffix);
+  }
+
+  void set_var(const std::string& step_id, const std::string& name, json value) {
+    emit(fact_kind::variable_set, step_id, {{"name", name}, {"value", std::move(value)}});
+  }
+
+  // Starts the clock for `kind` when the firm sets a target for this client.
+  void sla_start(std::string_view kind, const std::string& step_id) {
+    auto target = sla_target(kind);
+    if (!target) return;
+    timestamp due = due_after(*target);
+    auto offset = ctx_.calendar ? ctx_.calendar->utc_offset() : std::chrono::minutes(180);
+    set_var(step_id, sla_var(kind, "_target"), target->text);
+    set_var(step_id, sla_var(kind, "_due"), local_time_text(due, offset));
+    set_var(step_id, sla_var(kind), "pending");
+    emit(fact_kind::timer_set, step_id,
+         {{"timer", s_.timer_count + 1}, {"due", to_millis(due)}, {"purpose", std::string(sla_prefix) + std::string(kind)}});
+  }
+
+  // The condition is met: the clock stops, and a breach already reported stays on record.
+  void sla_met(std::string_view kind, const std::string& step_id) {
+    std::vector<int> ns;
+    for (const auto& t : s_.timers)
+      if (t.purpose == std::string(sla_prefix) + std::string(kind) ||
+          t.purpose == std::string(sla_prefix) + std::string(kind) + std::string(sla_escalation))
+        ns.push_back(t.n);
+    for (int n : ns) emit(fact_kind::timer_cancelled, step_id, {{"timer", n}});
+    if (s_.vars.value(sla_var(kind), "") == "pending") set_var(step_id, sla_var(kind), "met");
+  }
+
+  // An SLA timer came due: remind at the breach, escalate after the second interval.
+  void sla_fired(const pending_timer& t) {
+    std::string kind(t.purpose.substr(sla_prefix.size()));
+    bool escalation = kind.ends_with(sla_escalation);
+    if (escalation) kind.resize(kind.size() - sla_escalation.size());
+    const sla_rule* rule = sla_rule_for(kind);
+    if (!rule) return;
+    std::string target = as_text(s_.vars.value(sla_var(kind, "_target"), json()));
+    const step* st = current();
+    std::string manager = *builtin("manager");
+    std::string text = sla_breach_text(kind, escalation, std::to_string(s_.id), *builtin("client"), target,
+                                       st ? (st->title.empty() ? st->id : st->title) : s_.step, manager);
+    emit(fact_kind::staff_notified, t.step,
+         {{"outbox", s_.outbox_count + 1}, {"channel", "staff"},
+          {"to", resolve_who(escalation ? rule->escalate_to : rule->remind)}, {"text", text}});
+    set_var(t.step, sla_var(kind), escalation ? "escalated" : "breached");
+    if (escalation) return;
+    std::optional<duration> again = rule->escalate_after;
+    if (!again) again = parse_duration(target);
+    if (!again) return;
+    emit(fact_kind::timer_set, t.step,
+         {{"timer", s_.timer_count + 1}, {"due", to_millis(due_after(*again))},
+          {"purpose", t.purpose + std::string(sla_escalation)}});
+  }
+
+  // Whom the case's messages are for: the client's form of address and language.
+  audience reader() const {
+    audience a;
+    if (const auto& c = client()) {
+      a.informal = c->informal;
+      a.language = c->language;
+    }
+    return a;
   }
 
   void fail(const std::string& step_id, std::string why) {
@@ -178,7 +299,10 @@ class interpreter::run {
       if (s_.vars.value("invoice_status", "") == "issued")
         emit(fact_kind::invoice_cancelled, ending ? ending->id : s_.step,
              {{"number", s_.vars.value("invoice_no", "")}, {"reason", "case closed: " + outcome}});
-      emit(fact_kind::case_closed, ending ? ending->id : s_.step, {{"outcome", outcome}});
+      // Closing ends every SLA clock: in time for the deadline, moot for the others.
+      std::string at = ending ? ending->id : s_.step;
+      for (std::string_view kind : {"deadline", "first_reply", "idle"}) sla_met(kind, at);
+      emit(fact_kind::case_closed, at, {{"outcome", outcome}});
       return {};
     }
     auto callee = s_.playbook;
@@ -218,6 +342,7 @@ class interpreter::run {
       if (!d) return;
       set_timer(st, due_after(*d), "timeout");
     }
+    if (w == waits_for::manager) sla_start("idle", st.id);
     emit(fact_kind::waiting, st.id, {{"for", wait_name(w)}});
   }
 
@@ -272,6 +397,9 @@ class interpreter::run {
     json data{{"outbox", s_.outbox_count + 1}, {"channel", s_.channel}, {"to", s_.sender}, {"text", std::move(text)}};
     if (!buttons.empty()) data["buttons"] = buttons;
     emit(fact_kind::message_queued, st.id, std::move(data));
+    // The automatic opening message is an acknowledgement, not the first reply.
+    auto root = root_book();
+    if (!opening || (root && root->sla && root->sla->greeting_counts)) sla_met("first_reply", st.id);
   }
 
   // Issues the case's invoice: the next number of the year, the sum, the due date.
@@ -395,7 +523,7 @@ class interpreter::run {
       case step_kind::notify:
         emit(fact_kind::staff_notified, st.id,
              {{"outbox", s_.outbox_count + 1}, {"channel", "staff"}, {"to", resolve_who(st.who)},
-              {"text", render_text(b, st.text)}});
+              {"text", render_text(b, st.text, false)}});
         return next_of(st);
       case step_kind::escalate:
         emit(fact_kind::escalated, st.id, {{"reason", st.prompt}});
@@ -462,32 +590,56 @@ class interpreter::run {
     return nullptr;
   }
 
+  // The client's manager by name (English letters for an English reader), else the
+  // context's default.
+  std::string manager_name(bool english) const {
+    const auto& c = client();
+    std::string login = c && !c->manager.empty() ? c->manager : std::string();
+    if (ctx_.firm && !login.empty())
+      if (auto m = ctx_.firm->staff(login)) return english && !m->name_en.empty() ? m->name_en : m->name;
+    return ctx_.manager_name;
+  }
+
   std::optional<std::string> builtin(std::string_view canon) const {
     const auto& c = client();
+    bool english = c && c->language == "en";
     if (canon == "greeting") {
       int offset = c ? c->utc_offset_minutes
                      : (ctx_.calendar ? static_cast<int>(ctx_.calendar->utc_offset().count()) : 180);
       auto local = ctx_.now->now() + std::chrono::minutes(offset);
       auto since_midnight = local - std::chrono::floor<std::chrono::days>(local);
-      return greeting_for(static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(since_midnight).count()));
+      return greeting_for(static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(since_midnight).count()),
+                          english);
     }
-    if (canon == "address") return c && !c->address_as.empty() ? c->address_as : std::string("уважаемый клиент");
+    if (canon == "address")
+      return c && !c->address_as.empty() ? c->address_as : std::string(english ? "dear client" : "уважаемый клиент");
     if (canon == "client") return c ? c->name : s_.sender;
-    if (canon == "manager") return ctx_.manager_name;
+    if (canon == "manager") return manager_name(english);
+    if (canon == "signature") {
+      std::string firm = ctx_.firm ? ctx_.firm->name(english ? "en" : "ru") : std::string();
+      return fmt::format("{}, {}{}", english ? "Best regards" : "С уважением", manager_name(english),
+                         firm.empty() ? "" : ", " + firm);
+    }
     if (canon == "case_no") return std::to_string(s_.id);
     if (canon == "client_text") return s_.last_client_text;
     if (canon == "service") return as_text(s_.vars.value("service_title", json()));
     return std::nullopt;
   }
 
-  std::string render_text(const playbook& b, const message_template& t) const {
-    return t.render([&](std::string_view name) -> std::optional<std::string> {
-      auto canon = canonical_variable(name);
-      if (auto v = builtin(canon)) return v;
-      auto v = variable(b, name);
-      if (v.is_null() && !is_builtin_variable(canon) && !b.find_variable(name)) return std::nullopt;
-      return as_text(v);
-    });
+  // Client messages take the client's form of address and language; staff texts
+  // (`for_client` false) stay Russian, with form choices still following the client.
+  std::string render_text(const playbook& b, const message_template& t, bool for_client = true) const {
+    audience to = reader();
+    if (!for_client) to.language = "ru";
+    return t.render(
+        [&](std::string_view name) -> std::optional<std::string> {
+          auto canon = canonical_variable(name);
+          if (auto v = builtin(canon)) return v;
+          auto v = variable(b, name);
+          if (v.is_null() && !is_builtin_variable(canon) && !b.find_variable(name)) return std::nullopt;
+          return as_text(v);
+        },
+        to);
   }
 
   // Which exit a client's reply takes at a wait: client step, if any.
@@ -505,6 +657,7 @@ class interpreter::run {
   mutable std::optional<client_info> client_;
   mutable std::string client_for_;
   mutable bool client_loaded_ = false;
+  bool opening = false;  // running the steps that answer the first message by themselves
   int issued_in_run_ = 0;  // invoices numbered in this run, not yet in the store
 };
 
@@ -538,6 +691,11 @@ step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr
            {{"channel", first->channel}, {"external_id", first->external_id}, {"sender", first->sender},
             {"text", first->text}});
   if (const auto& c = r.client(); c && !c->manager.empty()) r.emit(fact_kind::assigned, "", {{"to", c->manager}});
+  if (first) {
+    r.sla_start("first_reply", "");
+    r.sla_start("deadline", "");
+  }
+  r.opening = true;
   if (vars && vars->is_object())
     for (const auto& [name, value] : vars->items()) r.emit(fact_kind::variable_set, "", {{"name", name}, {"value", value}});
   if (book->steps.empty())
@@ -652,7 +810,9 @@ step_outcome interpreter::timer(case_state& state, const timer_due& t) const {
   if (it == state.timers.end()) return {{}, fmt::format("timer {} is no longer pending", t.n), true};
   pending_timer fired = *it;
   r.emit(fact_kind::timer_fired, fired.step, {{"timer", fired.n}});
-  if (fired.step == state.step && !state.closed()) {
+  if (fired.purpose.starts_with(sla_prefix)) {
+    if (!state.closed()) r.sla_fired(fired);
+  } else if (fired.step == state.step && !state.closed()) {
     if (const step* st = r.current()) {
       const step_exit* e = st->find_exit(fired.purpose == "pause" ? "next" : "timeout");
       if (e && !e->target.empty()) r.take(*st, *e);

@@ -26,6 +26,7 @@ struct run_context {
   const working_calendar* calendar = nullptr;
   const client_directory* clients = nullptr;
   const tariff_book* tariffs = nullptr;
+  const firm_profile* firm = nullptr;  // firm name, staff names, SLA targets; optional
   quota_lookup quota_used;
   // The highest invoice sequence number issued in `year` (0 if none), read inside the
   // writer's transaction so the next number is never taken twice.

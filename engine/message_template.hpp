@@ -1,9 +1,12 @@
-// A message template: literal text with {{variable}} holes, parsed once at load time.
-// Rendering inserts values as plain text and never parses them again, so a client's
-// words cannot act as a template. Immutable; safe to share between threads.
+// A message template: literal text with {{variable}} holes and {{вы: … | ты: …}} form
+// choices, parsed once at load time, plus optional whole variants for clients addressed
+// as "ты" and for English-speaking clients. Rendering inserts values as plain text and
+// never parses them again, so a client's words cannot act as a template. Immutable once
+// loaded; safe to share between threads.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,23 +14,45 @@
 
 namespace reglament {
 
+// Whom a message is for: picks the variant and the form choices. Default: Russian, "Вы".
+struct audience {
+  bool informal = false;         // the client is addressed as "ты"
+  std::string language = "ru";   // "ru" or "en"
+};
+
 class message_template {
  public:
   struct part {
     bool is_variable = false;
-    std::string text;  // literal text, or the variable name as written
-    int offset = 0;    // byte offset of the part in the source text
+    bool is_form_choice = false;  // {{вы: Подтвердите | ты: Подтверди}}
+    std::string text;      // literal text, the variable name as written, or the "вы" wording
+    std::string informal;  // the "ты" wording of a form choice
+    int offset = 0;        // byte offset of the part in the source text
   };
+
+  // Whole alternative texts a message may carry besides its Russian "Вы" text.
+  enum class variant { informal, english };
 
   message_template() = default;
 
-  // nullopt with `error` when braces do not match or a name is empty.
+  // nullopt with `error` when braces do not match, a name is empty or a form choice is
+  // not `вы: … | ты: …`.
   static std::optional<message_template> parse(std::string_view text, std::string* error = nullptr);
 
+  // Attaches a whole variant; the template keeps its own text as the "Вы" Russian one.
+  void set_variant(variant v, message_template text);
+  // nullptr when the message has no such variant.
+  const message_template* find_variant(variant v) const;
+  bool has_form_choice() const;
+
+  // The text for `to`: English when the client reads English and the message has it,
+  // else the "ты" variant for an informal client when there is one, else this one.
+  const message_template& for_audience(const audience& to) const;
+
   // `value` returns nullopt for an unknown name; the hole is then kept as "{{name}}"
-  // so a mistake shows instead of vanishing.
+  // so a mistake shows instead of vanishing. Form choices take the wording for `to`.
   using lookup = std::function<std::optional<std::string>(std::string_view name)>;
-  std::string render(const lookup& value) const;
+  std::string render(const lookup& value, const audience& to = {}) const;
 
   const std::vector<part>& parts() const { return parts_; }
   const std::string& source() const { return source_; }
@@ -36,6 +61,9 @@ class message_template {
  private:
   std::vector<part> parts_;
   std::string source_;
+  // Shared, not copied: a template is copied with its step, and variants never change.
+  std::shared_ptr<const message_template> informal_;
+  std::shared_ptr<const message_template> english_;
 };
 
 // Canonical English name for a built-in Russian alias ("приветствие" -> "greeting");

@@ -61,6 +61,12 @@ const variable_decl* playbook::find_variable(std::string_view name) const {
   return nullptr;
 }
 
+const sla_rule* sla_policy::find(std::string_view kind) const {
+  for (const auto& r : rules)
+    if (r.kind == kind) return &r;
+  return nullptr;
+}
+
 std::string_view end_outcome(std::string_view target) {
   constexpr std::string_view prefix = "end:";
   if (target.substr(0, prefix.size()) != prefix) return {};

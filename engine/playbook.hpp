@@ -114,6 +114,25 @@ struct trigger {
   source_pos pos;
 };
 
+// What a case does when it misses one of the SLA targets the firm sets per tariff or
+// client (firm file `sla:`): remind `remind` at the breach, then tell `escalate_to`
+// after `escalate_after` more (default: the target once more).
+struct sla_rule {
+  std::string kind;                        // first_reply, idle, deadline
+  bool enabled = true;                     // `KIND: off` turns the kind off in this playbook
+  std::string remind = "manager";
+  std::string escalate_to = "director";
+  std::optional<duration> escalate_after;
+  source_pos pos;
+};
+
+// A playbook with `sla:` has its cases timed against the client's SLA targets.
+struct sla_policy {
+  bool greeting_counts = false;    // the automatic opening message counts as the first reply
+  std::vector<sla_rule> rules;     // one per kind, defaults filled in by the loader
+  const sla_rule* find(std::string_view kind) const;
+};
+
 struct variable_decl {
   std::string name;
   std::string title;
@@ -130,6 +149,7 @@ struct playbook {
   std::vector<variable_decl> variables;
   std::map<std::string, message_template> templates;
   std::map<std::string, source_pos> template_pos;  // where each template is written
+  std::optional<sla_policy> sla;                     // absent: SLAs are not tracked
   std::vector<step> steps;
   source_pos pos;  // where `id:` is written
 

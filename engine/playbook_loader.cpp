@@ -132,7 +132,7 @@ class loader {
       return;
     }
     static const std::vector<std::string_view> top{"id", "title", "description", "trigger",
-                                                   "variables", "templates", "steps"};
+                                                   "variables", "templates", "sla", "steps"};
     for (const auto& [key, value, key_node] : entries(root, {})) {
       if (std::find(top.begin(), top.end(), key) == top.end())
         error(key_node, {}, "неизвестный ключ «" + key + "» (ожидался один из: " + join(top) + ")");
@@ -151,6 +151,7 @@ class loader {
     if (root["trigger"]) load_trigger(root["trigger"], book.on);
     if (root["variables"]) load_variables(root["variables"], book);
     if (root["templates"]) load_templates(root["templates"], book);
+    if (root["sla"]) load_sla(root["sla"], book);
     if (!root["steps"]) {
       error(root, {}, "нет списка steps (ожидалось steps: с хотя бы одним шагом)");
       return;
@@ -278,29 +279,106 @@ class loader {
     }
     for (const auto& [name, value, key_node] : entries(n, {})) {
       book.template_pos[name] = pos_of(value, key_node);
-      std::string text = scalar(value, {}, "templates." + name);
-      std::string err;
-      if (auto t = message_template::parse(text, &err)) book.templates[name] = std::move(*t);
-      else error(value, {}, "шаблон «" + name + "»: " + err);
+      if (auto t = load_text(value, {}, "шаблон «" + name + "»")) book.templates[name] = std::move(*t);
     }
   }
 
-  // say: TEXT, or say: {template: NAME}.
+  // A client message: "текст", or its variants {ru|вы: …, ты: …, en: …} (see "Languages
+  // and forms of address" in docs/PLAYBOOKS.md). nullopt after reporting a problem.
+  std::optional<message_template> load_text(const YAML::Node& n, const std::string& step,
+                                            const std::string& what) {
+    auto parse = [&](const YAML::Node& at, std::string_view variant) -> std::optional<message_template> {
+      std::string err;
+      auto t = message_template::parse(scalar(at, step, what), &err);
+      if (!t) error(at, step, what + (variant.empty() ? "" : " (" + std::string(variant) + ")") + ": " + err);
+      return t;
+    };
+    if (!n.IsMap()) return parse(n, {});
+    std::optional<message_template> formal, informal, english;
+    bool have_formal = false;
+    for (const auto& [k, value, key_node] : entries(n, step)) {
+      if (k == "ru" || k == "вы" || k == "Вы") {
+        if (have_formal) error(key_node, step, what + ": «ru» и «вы» — один и тот же текст, оставьте один");
+        have_formal = true;
+        formal = parse(value, k);
+      } else if (k == "ты" || k == "Ты") {
+        informal = parse(value, k);
+      } else if (k == "en") {
+        english = parse(value, k);
+        if (english && english->has_form_choice())
+          error(value, step, what + " (en): выбор {{вы: … | ты: …}} в английском тексте не нужен (в английском одна форма)");
+      } else {
+        error(key_node, step, what + ": неизвестный ключ «" + k + "» (ожидались ru или вы, ты, en)");
+      }
+    }
+    if (!have_formal) {
+      error(n, step, what + ": нет русского текста (ожидалось ru: или вы: рядом с ты:/en:)");
+      return std::nullopt;
+    }
+    if (!formal) return std::nullopt;
+    if (informal) formal->set_variant(message_template::variant::informal, std::move(*informal));
+    if (english) formal->set_variant(message_template::variant::english, std::move(*english));
+    return formal;
+  }
+
+  // say: TEXT, say: {ru: …, ты: …, en: …}, or say: {template: NAME}.
   void load_message(const YAML::Node& n, step& s, std::string_view key) {
-    if (n.IsMap()) {
+    std::string what = "«" + std::string(key) + "»";
+    if (n.IsMap() && n["template"]) {
       for (const auto& [k, value, key_node] : entries(n, s.id)) {
         if (k == "template") s.template_ref = scalar(value, s.id, "template");
-        else error(key_node, s.id, "«" + std::string(key) + "»: неизвестный ключ «" + k +
-                                       "» (ожидался текст или { template: ИМЯ })");
+        else error(key_node, s.id, what + ": неизвестный ключ «" + k +
+                                       "» рядом с template: (варианты текста пишутся в самом шаблоне)");
       }
-      if (s.template_ref.empty())
-        error(n, s.id, "«" + std::string(key) + "»: ожидался текст или { template: ИМЯ }");
       return;
     }
-    std::string text = scalar(n, s.id, key);
-    std::string err;
-    if (auto t = message_template::parse(text, &err)) s.text = std::move(*t);
-    else error(n, s.id, "«" + std::string(key) + "»: " + err);
+    if (auto t = load_text(n, s.id, what)) s.text = std::move(*t);
+  }
+
+  // sla: on | { greeting_counts: BOOL, first_reply|idle|deadline: off | {remind, escalate, after} }
+  void load_sla(const YAML::Node& n, playbook& book) {
+    sla_policy policy;
+    for (const char* kind : {"first_reply", "idle", "deadline"}) {
+      sla_rule r;
+      r.kind = kind;
+      r.pos = pos_of(n);
+      policy.rules.push_back(std::move(r));
+    }
+    if (n.IsScalar()) {
+      if (boolean(n, "sla")) book.sla = std::move(policy);
+      return;
+    }
+    if (!n.IsMap()) {
+      error(n, {}, "sla: ожидалось on или словарь { first_reply, idle, deadline, greeting_counts }");
+      return;
+    }
+    for (const auto& [key, value, key_node] : entries(n, {})) {
+      if (key == "greeting_counts") {
+        policy.greeting_counts = boolean(value, "sla.greeting_counts");
+        continue;
+      }
+      auto rule = std::find_if(policy.rules.begin(), policy.rules.end(), [&](const sla_rule& r) { return r.kind == key; });
+      if (rule == policy.rules.end()) {
+        error(key_node, {}, "sla: неизвестный ключ «" + key + "» (ожидались first_reply, idle, deadline, greeting_counts)");
+        continue;
+      }
+      rule->pos = pos_of(value, key_node);
+      if (value.IsScalar()) {
+        rule->enabled = boolean(value, "sla." + key);
+        continue;
+      }
+      if (!value.IsMap()) {
+        error(value, {}, "sla." + key + ": ожидалось off или { remind: КТО, escalate: КТО, after: СРОК }");
+        continue;
+      }
+      for (const auto& [k, v, kn] : entries(value, {})) {
+        if (k == "remind") rule->remind = scalar(v, {}, "sla." + key + ".remind");
+        else if (k == "escalate") rule->escalate_to = scalar(v, {}, "sla." + key + ".escalate");
+        else if (k == "after") rule->escalate_after = load_duration(v, {}, "sla." + key + ".after");
+        else error(kn, {}, "sla." + key + ": неизвестный ключ «" + k + "» (ожидались remind, escalate, after)");
+      }
+    }
+    book.sla = std::move(policy);
   }
 
   std::optional<duration> load_duration(const YAML::Node& n, const std::string& step,

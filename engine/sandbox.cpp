@@ -13,6 +13,7 @@ sandbox::sandbox(store& st, playbook_library& books, const firm_file* firm, time
   ctx.calendar = &calendar_;
   ctx.clients = firm;
   ctx.tariffs = firm;
+  ctx.firm = firm;
   ctx.manager_name = "Мария, клиентский менеджер";
   engine_ = std::make_unique<case_engine>(store_, books, ctx);
 }

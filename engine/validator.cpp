@@ -54,7 +54,8 @@ std::string near_matches(std::string_view wrong, const std::vector<std::string>&
 std::string builtin_names() {
   return "приветствие/greeting, обращение/address, клиент/client, менеджер/manager, "
          "номер/case_no, услуга/service, стоимость/price, срок/deadline, "
-         "остаток/quota_left, лимит/quota_limit, client_text, tariff, invoice_no, amount";
+         "остаток/quota_left, лимит/quota_limit, подпись/signature, client_text, tariff, invoice_no, "
+         "amount, sla_first_reply, sla_idle, sla_deadline (+ _target, _due)";
 }
 
 // A folder may also hold other YAML (the firm's clients and tariffs): only files with
@@ -98,6 +99,7 @@ class checker {
       template_variables(t, it != book_.template_pos.end() ? it->second : book_.pos, {},
                          "шаблоне «" + name + "»");
     }
+    english_variants();
     // With two steps of one id every link to it is ambiguous, so the graph checks would
     // only add noise until the ids are fixed.
     if (unique) {
@@ -223,10 +225,40 @@ class checker {
            builtin_names() + ", или объявленная в variables:, полях формы или set:)";
   }
 
+  // Checks the text and each of its variants ("ты", English) alike.
   void template_variables(const message_template& t, const source_pos& pos, const std::string& step,
                           const std::string& where) {
-    for (const auto& p : t.parts())
-      if (p.is_variable && !known_variable(p.text)) error(pos, step, unknown_message(p.text, where));
+    using v = message_template::variant;
+    for (auto [text, label] : {std::pair{&t, ""}, std::pair{t.find_variant(v::informal), " (вариант «ты»)"},
+                               std::pair{t.find_variant(v::english), " (вариант en)"}}) {
+      if (!text) continue;
+      for (const auto& p : text->parts())
+        if (p.is_variable && !known_variable(p.text)) error(pos, step, unknown_message(p.text, where + label));
+    }
+  }
+
+  // A client with `language: en` gets the Russian text where a message has no English
+  // one: a warning, not an error, once the playbook is being translated (has any `en:`).
+  // A playbook with no English at all is Russian-only by choice and is not flagged.
+  void english_variants() {
+    using v = message_template::variant;
+    std::vector<std::pair<source_pos, std::string>> missing;  // where, what
+    bool any = false;
+    auto look = [&](const message_template& t, const source_pos& pos, const std::string& what) {
+      if (t.find_variant(v::english)) any = true;
+      else missing.push_back({pos, what});
+    };
+    for (const auto& s : book_.steps)
+      if ((s.kind == step_kind::say || s.kind == step_kind::end) && !s.text.empty())
+        look(s.text, s.pos, "шаг «" + s.id + "»");
+    for (const auto& [name, t] : book_.templates) {
+      auto it = book_.template_pos.find(name);
+      look(t, it != book_.template_pos.end() ? it->second : book_.pos, "шаблон «" + name + "»");
+    }
+    if (!any) return;
+    for (const auto& [pos, what] : missing)
+      out_.push_back({severity::warning, pos, {},
+                      what + ": нет английского варианта (en:), клиент с language: en получит русский текст"});
   }
 
   void expressions(const step& s) {

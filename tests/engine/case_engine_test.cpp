@@ -177,3 +177,85 @@ TEST_CASE("a manual start for a client writes to the client's email contact", "[
   CHECK(f.say("m1", "Спасибо, ждём").id == r.id);
   CHECK(f.box->start("complaint", "nobody").http_status == 422);
 }
+
+TEST_CASE("SLA clocks run in working time, survive in the store and stop when met", "[engine]") {
+  sqlite_store st{":memory:"};
+  playbook_library books;
+  load_result r = load_playbook_text(R"(id: request
+trigger: { message: [email] }
+sla: { idle: off }
+steps:
+  - id: greet
+    say: "{{приветствие}}! Заявка {{номер}}, срок первого ответа — {{sla_first_reply_target}}."
+  - id: answer
+    form: Ответ
+    fields: { reply: Ответ }
+  - id: tell
+    say: "{{reply}}"
+  - id: done
+    choice: Готово?
+    options: { "Да": end:done }
+)", "request.yaml");
+  REQUIRE(r.problems.empty());
+  books.add(std::make_shared<const playbook>(*r.book));
+  diagnostics p;
+  auto firm = firm_file::parse(R"(firm: Баланс
+services: [{ id: s, title: S, keywords: [s], price: 1 }]
+tariffs: [{ id: t, includes: { s: 1 }, sla: { first_reply: 30 рабочих минут, idle: 1 рабочий час, deadline: 1 рабочий день } }]
+clients: [{ id: c, name: ООО «С», tariff: t, contacts: { email: [c@c.ru] } }]
+)", "firm.yaml", p);
+  REQUIRE(firm);
+  // Friday 27 Nov 2026, 17:50 Moscow: 10 working minutes left today.
+  sandbox box(st, books, firm.get(), from_millis(1795417200000) + std::chrono::hours(4 * 24 + 7) +
+                                         std::chrono::minutes(50));
+  auto opened = box.inbound({"email", "m1", "c@c.ru", "", "Вопрос"});
+  REQUIRE(opened.error.empty());
+  auto c = st.load_case(opened.id);
+  REQUIRE(c);
+  CHECK(c->vars.value("sla_first_reply", "") == "pending");
+  // 10 minutes on Friday, 20 on Monday morning.
+  CHECK(c->vars.value("sla_first_reply_due", "") == "2026-11-30T09:20+03:00");
+  CHECK(c->vars.value("sla_deadline_due", "") == "2026-11-30T17:50+03:00");
+  CHECK_FALSE(c->vars.contains("sla_idle"));  // turned off by the playbook
+  CHECK(c->timers.size() == 2);
+  REQUIRE(st.next_timer_due());
+  CHECK(*st.next_timer_due() == c->timers.front().due);
+  auto greeting = st.outbox("", 10);
+  REQUIRE(greeting.size() == 1);
+  CHECK_THAT(greeting[0].text, Catch::EndsWith("срок первого ответа — 30 рабочих минут."));
+
+  // Over the weekend nothing fires; Monday 09:20 the manager is reminded (no manager: the role).
+  box.advance_to(from_millis(1795417200000) + std::chrono::hours(7 * 24 - 1));
+  CHECK(box.unread(opened.id, true).empty());
+  box.advance_to(from_millis(1795417200000) + std::chrono::hours(7 * 24 - 1) + std::chrono::minutes(21));
+  auto notes = box.unread(opened.id, true);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].to == "manager");
+  CHECK_THAT(notes[0].text, Catch::StartsWith("Заявка 1 (ООО «С»): клиент всё ещё ждёт первого ответа (срок по SLA — 30 рабочих минут)."));
+  CHECK(st.load_case(opened.id)->vars.value("sla_first_reply", "") == "breached");
+
+  // The reply stops the first-reply clock, its pending escalation too; the deadline runs on.
+  staff_action a;
+  a.what = staff_action::kind::submit;
+  a.step = "answer";
+  a.actor = "manager";
+  a.values = {{"reply", "Готово, смотрите вложение"}};
+  REQUIRE(box.act(opened.id, a).error.empty());
+  c = st.load_case(opened.id);
+  CHECK(c->vars.value("sla_first_reply", "") == "breached");  // the breach stays on record
+  REQUIRE(c->timers.size() == 1);
+  CHECK(c->timers[0].purpose == "sla:deadline");
+
+  // Closing in time meets the deadline and leaves no timer behind.
+  a = {};
+  a.what = staff_action::kind::choose;
+  a.step = "done";
+  a.option = "Да";
+  a.actor = "manager";
+  REQUIRE(box.act(opened.id, a).error.empty());
+  c = st.load_case(opened.id);
+  CHECK(c->closed());
+  CHECK(c->vars.value("sla_deadline", "") == "met");
+  CHECK(c->timers.empty());
+  CHECK_FALSE(st.next_timer_due());
+}

@@ -1,5 +1,7 @@
 #include "engine/firm_file.hpp"
 
+#include "tests/fakes/has_problem.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace reglament;
@@ -136,3 +138,98 @@ TEST_CASE("a broken urgency surcharge is reported at its line", "[firm]") {
   CHECK_THAT(p[0].message, Catch::Contains("surcharge"));
   CHECK_THAT(p[1].message, Catch::Contains("within"));
 }
+
+TEST_CASE("staff names, the English firm name and SLA targets with a client's override", "[firm]") {
+  diagnostics p;
+  auto firm = firm_file::parse(R"(firm: Бухгалтерская компания «Баланс»
+firm_en: Balans Accounting
+staff:
+  - { login: masha, name: Мария Иванова, name_en: Maria Ivanova, role: manager }
+  - { login: boss, name: Алексей Баланов, role: director }
+services:
+  - { id: statement, title: Выписка, keywords: [выписк], price: 1500 }
+tariffs:
+  - id: base
+    sla: { first_reply: 30 рабочих минут, idle: 4 рабочих часа }
+    includes: { statement: 1 }
+clients:
+  - { id: plain, name: Простой, tariff: base, manager: masha }
+  - { id: vip, name: Важный, tariff: base, manager: masha, sla: { first_reply: 10 рабочих минут, deadline: 2 рабочих дня } }
+)", "firm.yaml", p);
+  for (const auto& d : p) UNSCOPED_INFO(d.to_string());
+  REQUIRE(firm);
+  CHECK(p.empty());
+  CHECK(firm->name("ru") == "Бухгалтерская компания «Баланс»");
+  CHECK(firm->name("en") == "Balans Accounting");
+  REQUIRE(firm->staff("masha"));
+  CHECK(firm->staff("masha")->name == "Мария Иванова");
+  CHECK(firm->staff("masha")->name_en == "Maria Ivanova");
+  CHECK_FALSE(firm->staff("nobody"));
+  REQUIRE(firm->staff_with_role("director"));
+  CHECK(firm->staff_with_role("director")->login == "boss");
+
+  sla_terms plain = firm->sla(*firm->find("plain"));
+  REQUIRE(plain.first_reply);
+  CHECK(plain.first_reply->text == "30 рабочих минут");
+  CHECK(plain.first_reply->working);
+  REQUIRE(plain.idle);
+  CHECK(plain.idle->text == "4 рабочих часа");
+  CHECK_FALSE(plain.deadline);
+  sla_terms vip = firm->sla(*firm->find("vip"));
+  CHECK(vip.first_reply->text == "10 рабочих минут");  // the client's own, faster
+  CHECK(vip.idle->text == "4 рабочих часа");           // the tariff's, not overridden
+  REQUIRE(vip.deadline);
+  CHECK(vip.deadline->text == "2 рабочих дня");
+}
+
+TEST_CASE("broken staff and SLA entries are reported; a login missing from staff is a warning", "[firm]") {
+  diagnostics p;
+  auto firm = firm_file::parse(R"(firm: Тест
+staff:
+  - { login: masha, name: Мария, role: boss }
+services:
+  - { id: statement, title: Выписка, keywords: [выписк], price: 1500 }
+tariffs:
+  - { id: base, sla: { first_reply: скоро, speed: 1 час }, includes: { statement: 1 } }
+clients:
+  - { id: c1, name: Один, tariff: base, manager: petya, sla: [1] }
+)", "firm.yaml", p);
+  for (const auto& d : p) UNSCOPED_INFO(d.to_string());
+  CHECK_FALSE(firm);
+  CHECK(has_problem(p, severity::error, 3, "staff masha: role: expected manager, accountant or director"));
+  CHECK(has_problem(p, severity::error, 7, "tariff base: sla: first_reply: expected a duration like «30 рабочих минут»"));
+  CHECK(has_problem(p, severity::error, 7, "tariff base: sla: unknown key 'speed'"));
+  CHECK(has_problem(p, severity::error, 9, "client c1: sla: expected { first_reply"));
+  CHECK(has_problem(p, severity::warning, 9, "client c1: 'petya' is not in staff:"));
+}
+
+namespace {
+
+const char* versioned_yaml = R"(services:
+  - { id: statement, title: Выписка, keywords: [выписка], price: 1500, unit: за выписку,
+      urgent: { surcharge: 50%, within: 1 рабочий день } }
+  - { id: payroll, title: Зарплата, keywords: [зарплата], price: 3000 }
+tariffs:
+  - id: start
+    includes: { statement: 1 }
+    versions:
+      - from: 2027-01-01
+        includes: { statement: 2, payroll: 1 }
+        prices: { statement: 1700 }
+  - id: standard
+    includes: { statement: 3, payroll: 1 }
+clients:
+  - id: moving
+    tariffs: [{ tariff: start }, { tariff: standard, from: 2026-12-01 }]
+    timezone: "+10:00"
+  - id: staying
+    tariff: start
+)";
+
+// Local midnight of a date in UTC+10: the 1st starts there 10 hours before Moscow's.
+timestamp vladivostok(int y, unsigned m, unsigned d, int hour) {
+  auto day = std::chrono::sys_days{std::chrono::year(y) / std::chrono::month(m) / std::chrono::day(d)};
+  return timestamp(std::chrono::duration_cast<timestamp::duration>(day.time_since_epoch() + std::chrono::hours(hour - 10)));
+}
+
+}  // namespace

@@ -58,3 +58,70 @@ TEST_CASE("Aliases and built-in names", "[template]") {
   CHECK_FALSE(is_builtin_variable("приветствие"));
   CHECK_FALSE(is_builtin_variable("my_var"));
 }
+
+TEST_CASE("A form choice renders the client's form of address", "[template]") {
+  auto t = message_template::parse("{{вы: Подтвердите | ты: Подтверди}}, {{обращение}}! {{ Ты:твой|Вы:ваш }} тариф");
+  REQUIRE(t);
+  CHECK(t->has_form_choice());
+  REQUIRE(t->parts().size() == 6);
+  CHECK(t->parts()[0].is_form_choice);
+  CHECK_FALSE(t->parts()[0].is_variable);
+  CHECK(t->parts()[0].text == "Подтвердите");
+  CHECK(t->parts()[0].informal == "Подтверди");
+  auto value = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "address") return "Елена";
+    return std::nullopt;
+  };
+  CHECK(t->render(value) == "Подтвердите, Елена! ваш тариф");
+  reglament::audience informal;
+  informal.informal = true;
+  CHECK(t->render(value, informal) == "Подтверди, Елена! твой тариф");
+  // An empty wording is allowed: "пожалуйста" only for "Вы".
+  auto p = message_template::parse("Ответь{{вы: те, пожалуйста | ты:}}");
+  REQUIRE(p);
+  CHECK(p->render(nullptr) == "Ответьте, пожалуйста");
+  CHECK(p->render(nullptr, informal) == "Ответь");
+}
+
+TEST_CASE("A broken form choice is an error that shows the expected shape", "[template]") {
+  std::string error;
+  for (const char* bad : {"{{вы: Подтвердите}}", "{{вы: a | вы: b}}", "{{вы: a | ты: b | ты: c}}",
+                          "{{Подтвердите | Подтверди}}", "{{он: a | ты: b}}"}) {
+    INFO(bad);
+    CHECK_FALSE(message_template::parse(bad, &error));
+    CHECK_THAT(error, Catch::Contains("{{вы: текст для «Вы» | ты: текст для «ты»}}"));
+  }
+}
+
+TEST_CASE("Whole variants are picked by form and language, English first", "[template]") {
+  auto formal = message_template::parse("Спасибо, {{обращение}}. {{вы: Ждём вас | ты: Ждём тебя}}.");
+  auto informal = message_template::parse("Спасибо, {{обращение}}! Ждём тебя, заходи.");
+  auto english = message_template::parse("Thank you, {{address}}.");
+  REQUIRE((formal && informal && english));
+  using v = message_template::variant;
+  CHECK_FALSE(formal->find_variant(v::informal));
+  formal->set_variant(v::informal, *informal);
+  formal->set_variant(v::english, *english);
+  REQUIRE(formal->find_variant(v::english));
+  auto value = [](std::string_view) -> std::optional<std::string> { return "Джон"; };
+  reglament::audience ru_formal, ru_informal, en_formal, en_informal;
+  ru_informal.informal = en_informal.informal = true;
+  en_formal.language = en_informal.language = "en";
+  CHECK(formal->render(value, ru_formal) == "Спасибо, Джон. Ждём вас.");
+  CHECK(formal->render(value, ru_informal) == "Спасибо, Джон! Ждём тебя, заходи.");
+  CHECK(formal->render(value, en_formal) == "Thank you, Джон.");
+  CHECK(formal->render(value, en_informal) == "Thank you, Джон.");
+  // No English: the Russian text for the client's form.
+  auto russian_only = message_template::parse("{{вы: Спасибо вам | ты: Спасибо тебе}}");
+  REQUIRE(russian_only);
+  CHECK(russian_only->render(nullptr, en_informal) == "Спасибо тебе");
+  CHECK(&russian_only->for_audience(en_formal) == &*russian_only);
+}
+
+TEST_CASE("The signature and SLA state are built-in names", "[template]") {
+  CHECK(reglament::canonical_variable("подпись") == "signature");
+  for (auto n : {"signature", "sla_first_reply", "sla_first_reply_target", "sla_idle_due", "sla_deadline"})
+    CHECK(reglament::is_builtin_variable(n));
+  CHECK_FALSE(reglament::is_builtin_variable("sla_first_reply_other"));
+  CHECK_FALSE(reglament::is_builtin_variable("sla_lunch"));
+}

@@ -1,5 +1,7 @@
 #include "engine/playbook_loader.hpp"
 
+#include "tests/fakes/has_problem.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace reglament;
@@ -172,4 +174,70 @@ TEST_CASE("A missing file is a diagnostic", "[playbook]") {
   CHECK_FALSE(r.book);
   REQUIRE(r.problems.size() == 1);
   CHECK_THAT(r.problems[0].message, Catch::Contains("не удалось открыть"));
+}
+
+TEST_CASE("Message variants and the sla section load; their mistakes are placed", "[playbook]") {
+  load_result ok = load_playbook_text(R"(id: variants
+sla:
+  greeting_counts: true
+  first_reply: { remind: manager, escalate: director, after: 1 рабочий час }
+  idle: off
+steps:
+  - id: greet
+    say:
+      ru: "Здравствуйте, {{обращение}}"
+      ты: "Привет, {{обращение}}"
+      en: "Hello, {{address}}"
+  - id: done
+    end: done
+)", "variants.yaml");
+  for (const auto& d : ok.problems) UNSCOPED_INFO(d.to_string());
+  REQUIRE(ok.problems.empty());
+  const step* greet = ok.book->find_step("greet");
+  REQUIRE(greet);
+  CHECK(greet->text.source() == "Здравствуйте, {{обращение}}");
+  using v = message_template::variant;
+  REQUIRE(greet->text.find_variant(v::informal));
+  CHECK(greet->text.find_variant(v::informal)->source() == "Привет, {{обращение}}");
+  REQUIRE(greet->text.find_variant(v::english));
+  REQUIRE(ok.book->sla);
+  CHECK(ok.book->sla->greeting_counts);
+  const sla_rule* first = ok.book->sla->find("first_reply");
+  REQUIRE(first);
+  CHECK(first->enabled);
+  CHECK(first->remind == "manager");
+  CHECK(first->escalate_to == "director");
+  REQUIRE(first->escalate_after);
+  CHECK(first->escalate_after->text == "1 рабочий час");
+  CHECK_FALSE(ok.book->sla->find("idle")->enabled);
+  CHECK(ok.book->sla->find("deadline")->enabled);  // not listed: on, with the defaults
+
+  load_result on = load_playbook_text("id: on\nsla: on\nsteps:\n  - id: done\n    end: done\n", "on.yaml");
+  REQUIRE(on.problems.empty());
+  CHECK(on.book->sla);
+  load_result none = load_playbook_text("id: none\nsteps:\n  - id: done\n    end: done\n", "none.yaml");
+  CHECK_FALSE(none.book->sla);
+
+  load_result bad = load_playbook_text(R"(id: bad
+sla: { first_reply: { remind: manager, wait: 5 минут }, speed: fast }
+steps:
+  - id: a
+    say: { ты: "Привет" }
+  - id: b
+    say: { ru: "Добрый день", de: "Guten Tag" }
+  - id: c
+    say: { ru: "{{вы: Вы | ты: ты}}", en: "{{вы: you | ты: thou}}" }
+  - id: d
+    say: { ru: "Да", вы: "Да" }
+  - id: done
+    end: done
+)", "bad.yaml");
+  for (const auto& d : bad.problems) UNSCOPED_INFO(d.to_string());
+  CHECK(has_problem(bad.problems, severity::error, 2, "sla.first_reply: неизвестный ключ «wait» (ожидались remind, escalate, after)"));
+  CHECK(has_problem(bad.problems, severity::error, 2, "sla: неизвестный ключ «speed»"));
+  CHECK(has_problem(bad.problems, severity::error, 5, "нет русского текста (ожидалось ru: или вы:"));
+  CHECK(has_problem(bad.problems, severity::error, 7, "неизвестный ключ «de» (ожидались ru или вы, ты, en)"));
+  CHECK(has_problem(bad.problems, severity::error, 9, "выбор {{вы: … | ты: …}} в английском тексте не нужен"));
+  CHECK(has_problem(bad.problems, severity::error, 11, "«ru» и «вы» — один и тот же текст"));
+  CHECK(bad.problems.size() == 6);
 }

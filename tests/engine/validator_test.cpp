@@ -2,6 +2,8 @@
 
 #include "engine/playbook_loader.hpp"
 
+#include "tests/fakes/has_problem.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace reglament;
@@ -117,4 +119,47 @@ TEST_CASE("trigger.from is client or unknown", "[playbook]") {
   CHECK(v.problems[0].level == severity::error);
   CHECK(v.problems[0].pos.line == 3);
   CHECK_THAT(v.problems[0].message, Catch::Contains("trigger.from «stranger»: ожидалось client или unknown"));
+}
+
+TEST_CASE("Both forms of address and the English text are checked for unknown variables", "[playbook]") {
+  load_result r = load_playbook_text(R"(id: forms
+templates:
+  offer:
+    ru: "{{обращение}}, {{вы: ваш | ты: твой}} счёт"
+    ты: "{{обращение}}, твой счёт {{номер_заказа}}"
+    en: "{{address}}, your invoice {{invoice_number}}"
+steps:
+  - id: greet
+    say:
+      вы: "{{приветствие}}, {{обращение}}"
+      ты: "Привет, {{имя}}"
+  - id: offer
+    say: { template: offer }
+  - id: done
+    end: done
+)", "forms.yaml");
+  for (const auto& d : r.problems) UNSCOPED_INFO(d.to_string());
+  REQUIRE(r.problems.empty());
+  diagnostics d = validate(*r.book);
+  for (const auto& x : d) UNSCOPED_INFO(x.to_string());
+  CHECK(has_problem(d, severity::error, 8, "неизвестная переменная «имя» в сообщении (вариант «ты»)"));
+  CHECK(has_problem(d, severity::error, 4, "«номер_заказа» в шаблоне «offer» (вариант «ты»)"));
+  CHECK(has_problem(d, severity::error, 4, "«invoice_number» в шаблоне «offer» (вариант en)"));
+  // The playbook has English, so the greeting without it is a warning, not an error.
+  CHECK(has_problem(d, severity::warning, 8, "шаг «greet»: нет английского варианта (en:)"));
+  CHECK(std::count_if(d.begin(), d.end(), [](const diagnostic& x) { return x.level == severity::warning; }) == 1);
+}
+
+TEST_CASE("A playbook without any English is not flagged for it", "[playbook]") {
+  load_result r = load_playbook_text(R"(id: ru_only
+steps:
+  - id: greet
+    say: "{{приветствие}}, {{обращение}}! {{вы: Пишите | ты: Пиши}}. {{подпись}}"
+  - id: done
+    end: done
+    say: "{{sla_first_reply}} {{sla_first_reply_target}} {{sla_idle_due}}"
+)", "ru_only.yaml");
+  REQUIRE(r.problems.empty());
+  for (const auto& x : validate(*r.book)) UNSCOPED_INFO(x.to_string());
+  CHECK(validate(*r.book).empty());
 }
