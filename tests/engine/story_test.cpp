@@ -73,19 +73,37 @@ TEST_CASE("a scheduled start at a moment its schedule does not fire fails with t
   - name: wrong friday
     dialogue:
       - start: { playbook: monthly_supplies, at: "2026-12-04 10:00" }
+  - name: birthday of another client
+    dialogue:
+      - start: { playbook: contact_birthday, at: "2026-11-24 10:00", client: vektor }
   - name: the clock cannot go back
     start: "2027-02-20 10:00"
     dialogue:
-      - start: { playbook: monthly_supplies, at: "2026-11-27 10:00" }
+      - start: { playbook: contact_birthday, at: "2026-11-24 10:00" }
   - name: wrong list of starts
     dialogue:
       - schedules: { from: "2026-11-26 00:00", to: "2026-11-28 00:00", expect: ["monthly_supplies 2026-11-27 11:00"] }
 )");
   auto report = run_stories(path, memory_stores());
-  REQUIRE(report.failures.size() == 3);
+  REQUIRE(report.failures.size() == 4);
   CHECK_THAT(report.failures[0].message,
              Catch::Contains("does not start monthly_supplies at 2026-12-04 10:00; its next start is 2026-12-25 10:00"));
-  // The story starts after 27 November 2026: its clock is past that moment.
-  CHECK_THAT(report.failures[1].message, Catch::Contains("the story's clock is already at 2027-02-20 10:00"));
-  CHECK_THAT(report.failures[2].message, Catch::Contains("they are:\n      monthly_supplies 2026-11-27 10:00"));
+  CHECK_THAT(report.failures[1].message,
+             Catch::Contains("for vektor at 2026-11-24 10:00; its next start is 2027-03-15 10:00"));
+  // The story starts after 24 November 2026: its clock is past that moment.
+  CHECK_THAT(report.failures[2].message, Catch::Contains("the story's clock is already at 2027-02-20 10:00"));
+  CHECK_THAT(report.failures[3].message, Catch::Contains("they are:\n      monthly_supplies 2026-11-27 10:00"));
+}
+
+TEST_CASE("a scheduled start sets what the schedule knows and can be followed like any case", "[playbook]") {
+  auto path = write_story(R"(stories:
+  - name: birthday
+    dialogue:
+      - start: { playbook: contact_birthday, at: "2026-11-24 10:00", client: romashka, contact: "Анна Сергеевна" }
+      - var: { contact_name: "Анна Сергеевна", occasion: "день рождения", occasion_date: "24 ноября" }
+      - step: decide
+)");
+  auto report = run_stories(path, memory_stores());
+  for (const auto& f : report.failures) UNSCOPED_INFO(f.message);
+  CHECK(report.failures.empty());
 }
