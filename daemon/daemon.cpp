@@ -218,6 +218,7 @@ void reglamentd::start() {
   ctx.quota_used = [st](std::string_view c, std::string_view s, std::string_view period) {
     return st->quota_used(c, s, period);
   };
+  ctx.learned_services = [st](std::string_view c) { return st->learned_services(c); };
   p.engine = std::make_unique<case_engine>(*p.store, p.books, std::move(ctx));
   p.writer_ = std::make_unique<writer>(*p.store, *p.engine, p.clock, writer::options{});
 

@@ -16,6 +16,8 @@ case_engine::case_engine(store& st, playbook_library& books, run_context ctx)
     ctx_.quota_used = [this](std::string_view c, std::string_view s, std::string_view p) {
       return store_.quota_used(c, s, p);
     };
+  if (!ctx_.learned_services)
+    ctx_.learned_services = [this](std::string_view c) { return store_.learned_services(c); };
   if (!ctx_.last_invoice_seq) ctx_.last_invoice_seq = [this](int year) { return store_.last_invoice_seq(year); };
 }
 

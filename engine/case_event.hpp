@@ -29,6 +29,7 @@ struct staff_action {
     decide,    // escalate: option = decision label (director)
     paid,      // wait: payment: values.amount optional
     note,      // a note on the case, any time: reason = text
+    correct,   // the manager names the service the tariff check should have found: values.service
   };
   kind what = kind::done;
   std::string step;          // the step the person saw; must be current

@@ -126,7 +126,9 @@ using k = staff_action::kind;
 struct running : sc::simple_state<running, open_case> {};
 struct waiting_timer : sc::simple_state<waiting_timer, open_case> {};
 struct waiting_manager : takes_staff<waiting_manager> {
-  static bool accepts(k a) { return a == k::choose || a == k::submit || a == k::done || a == k::skip; }
+  static bool accepts(k a) {
+    return a == k::choose || a == k::submit || a == k::done || a == k::skip || a == k::correct;
+  }
 };
 struct waiting_client : takes_staff<waiting_client> {
   // The manager may route a reply the playbook could not read.

@@ -80,6 +80,14 @@ void apply(case_state& s, case_id id, const fact& f) {
       for (const char* k : {"service", "service_title", "tariff", "period", "unit", "urgent_within", "tariff_from"})
         s.vars[k] = str(d, k);
       s.vars["tariff_outcome"] = str(d, "outcome");
+      // In percent, as the manager reads it: "уверенность 84%".
+      s.vars["confidence"] = d.contains("confidence") && d["confidence"].is_number()
+                                 ? static_cast<int>(d["confidence"].get<double>() * 100 + 0.5)
+                                 : 0;
+      s.vars["matched"] = str(d, "matched").empty() ? "совпадений нет" : str(d, "matched");
+      s.tariff_step = f.step;
+      s.outbox_at_check = s.outbox_count;
+      s.quota_held = str(d, "outcome") == "in_tariff" ? str(d, "service") + "\n" + str(d, "period") : "";
       // The form that quotes a price overwrites `price`: the list price stays here.
       s.vars["list_price"] = d.contains("price") ? d["price"] : nlohmann::json(0);
       s.vars["min_price"] = d.contains("min_price") ? d["min_price"] : s.vars["list_price"];
@@ -143,6 +151,12 @@ void apply(case_state& s, case_id id, const fact& f) {
     }
     case fact_kind::invoice_cancelled:
       s.vars["invoice_status"] = "cancelled";
+      break;
+    case fact_kind::quota_returned:
+      s.quota_held.clear();
+      break;
+    case fact_kind::service_corrected:
+      s.vars["corrected_from"] = str(d, "from");
       break;
     case fact_kind::client_replied:
       s.vars["client_answer"] = str(d, "answer");
@@ -209,6 +223,9 @@ nlohmann::json to_json(const case_state& s) {
           {"timer_count", s.timer_count},
           {"steps_run", s.steps_run},
           {"last_client_text", s.last_client_text},
+          {"tariff_step", s.tariff_step},
+          {"outbox_at_check", s.outbox_at_check},
+          {"quota_held", s.quota_held},
           {"opened_at", to_millis(s.opened_at)},
           {"updated_at", to_millis(s.updated_at)}};
 }
@@ -237,6 +254,9 @@ case_state case_state_from_json(const nlohmann::json& j) {
   s.timer_count = j.value("timer_count", 0);
   s.steps_run = j.value("steps_run", 0);
   s.last_client_text = j.value("last_client_text", "");
+  s.tariff_step = j.value("tariff_step", "");
+  s.outbox_at_check = j.value("outbox_at_check", 0);
+  s.quota_held = j.value("quota_held", "");
   s.opened_at = from_millis(j.value("opened_at", std::int64_t{0}));
   s.updated_at = from_millis(j.value("updated_at", std::int64_t{0}));
   return s;

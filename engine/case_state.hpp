@@ -62,6 +62,12 @@ struct case_state {
   int timer_count = 0;       // timers set so far (numbers timers)
   int steps_run = 0;
   std::string last_client_text;
+  // The last tariff check: its step, the outbox count then (a correction is taken until
+  // the client has been told more), and the quota use it holds ("service\nperiod", "" if
+  // none: not in tariff, paid, or given back).
+  std::string tariff_step;
+  int outbox_at_check = 0;
+  std::string quota_held;
 
   timestamp opened_at{};
   timestamp updated_at{};

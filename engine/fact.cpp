@@ -6,7 +6,7 @@
 namespace reglament {
 namespace {
 
-constexpr std::array<std::pair<fact_kind, const char*>, 30> fact_names{{
+constexpr std::array<std::pair<fact_kind, const char*>, 32> fact_names{{
     {fact_kind::case_opened, "case_opened"},
     {fact_kind::message_received, "message_received"},
     {fact_kind::step_entered, "step_entered"},
@@ -37,6 +37,8 @@ constexpr std::array<std::pair<fact_kind, const char*>, 30> fact_names{{
     {fact_kind::run_error, "run_error"},
     {fact_kind::invoice_issued, "invoice_issued"},
     {fact_kind::invoice_cancelled, "invoice_cancelled"},
+    {fact_kind::service_corrected, "service_corrected"},
+    {fact_kind::quota_returned, "quota_returned"},
 }};
 
 }  // namespace

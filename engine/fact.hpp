@@ -50,6 +50,8 @@ enum class fact_kind {
   invoice_issued,     // step; data: number ("2026-0007"), year, seq, amount (rubles), currency, due (ms),
                       //   due_date ("2026-11-30", firm's local date), client, purpose
   invoice_cancelled,  // step; data: number, reason (the case closed before the invoice was paid)
+  service_corrected,  // step (the tariff check); data: from, to (service ids), key (request stems), actor
+  quota_returned,     // step; data: service, period, reason (cancelled, corrected): the use is given back
 };
 
 const char* to_string(fact_kind k);

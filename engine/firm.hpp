@@ -6,6 +6,7 @@
 
 #include "engine/clock.hpp"
 #include "engine/duration.hpp"
+#include "engine/service_catalog.hpp"
 
 #include <functional>
 #include <optional>
@@ -39,7 +40,9 @@ struct client_info {
   std::string name;           // company, "ООО «Ромашка»"
   std::string address_as;     // how to address the contact, "Анна Сергеевна"
   bool informal = false;      // "ты" instead of "Вы"
-  std::string tariff_id;
+  std::string tariff_id;      // the tariff since the client joined
+  // Later tariffs, each from a date ("2026-12-01", the client's local date), ascending.
+  std::vector<std::pair<std::string, std::string>> tariff_changes;  // {from, tariff id}
   std::string manager;        // login of the responsible client manager
   std::string accountant;     // login of the responsible accountant
   int utc_offset_minutes = 180;
@@ -98,7 +101,13 @@ struct tariff_check {
   std::string urgent_within;   // what "urgent" means, "1 рабочий день"
   std::string period;          // billing period, "2026-11"
   std::string tariff_from;     // the tariff version checked against: in force from, "2026-12-01"
+  std::string matched;         // what in the request pointed at the service, for the manager
+  std::string alternative;     // another service the request may mean (lowers confidence)
+  bool learned = false;        // the service comes from the manager's past corrections
 };
+
+// The tariff in force for a client on a local date ("2026-12-01").
+std::string tariff_on(const client_info& client, std::string_view local_date);
 
 // A person of the firm: client manager, accountant or director.
 struct staff_member {
@@ -126,11 +135,29 @@ class firm_profile {
 using quota_lookup = std::function<int(std::string_view client_id, std::string_view service_id,
                                        std::string_view period)>;
 
+// The manager's past corrections for a client (see service_catalog.hpp), from the store.
+using learned_lookup = std::function<std::vector<learned_service>(std::string_view client_id)>;
+
+// What a check reads from the store; either may be empty (nothing used, nothing learned).
+struct tariff_lookups {
+  quota_lookup quota_used;
+  learned_lookup learned;
+};
+
+struct tariff_request {
+  std::string_view text;        // the client's words
+  timestamp at;                 // picks the billing period and the tariff version in force
+  std::string_view service_id;  // the manager's choice; empty: classify the text
+};
+
 class tariff_book {
  public:
   virtual ~tariff_book() = default;
-  virtual tariff_check check(const client_info& client, std::string_view request_text,
-                             timestamp at, const quota_lookup& used) const = 0;
+  // An unknown `request.service_id` gives outcome unknown.
+  virtual tariff_check check(const client_info& client, const tariff_request& request,
+                             const tariff_lookups& store) const = 0;
+  // Whether the firm lists the service.
+  virtual bool has_service(std::string_view service_id) const = 0;
 };
 
 }  // namespace reglament

@@ -92,16 +92,33 @@ sla_terms read_sla(const YAML::Node& n, const std::string& owner,
   return t;
 }
 
-std::string billing_period(timestamp at, int utc_offset_minutes) {
+// The client's local date, "2026-12-01".
+std::string local_date(timestamp at, int utc_offset_minutes) {
   auto local = std::chrono::floor<std::chrono::days>(at + std::chrono::minutes(utc_offset_minutes));
   std::chrono::year_month_day ymd{local};
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
 }
 
+bool valid_local_date(const std::string& s) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  char a = 0, b = 0;
+  std::istringstream in(s);
+  if (s.size() != 10 || !(in >> y >> a >> m >> b >> d) || a != '-' || b != '-') return false;
+  return std::chrono::year_month_day{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)}.ok();
+}
+
 }  // namespace
+
+std::string tariff_on(const client_info& client, std::string_view local_date) {
+  std::string id = client.tariff_id;
+  for (const auto& [from, tariff] : client.tariff_changes)
+    if (from <= local_date) id = tariff;
+  return id;
+}
 
 const char* to_string(tariff_outcome o) {
   switch (o) {
@@ -202,11 +219,10 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
       if (d.urgent_within.empty() || !parse_duration(d.urgent_within))
         err(u, "service " + d.id + ": urgent: within: expected a duration like «1 рабочий день»");
     }
-    for (const auto& k : s["keywords"]) {
-      d.keywords.push_back(fold_case(k.as<std::string>()));
-      d.keyword_words.push_back(words(d.keywords.back()));
-    }
+    for (const auto& k : s["keywords"]) d.keywords.push_back(k.as<std::string>());
     if (d.keywords.empty()) err(s, "service " + d.id + ": expected keywords to recognise it");
+    if (auto why = firm->catalog_.add(d.id, d.keywords); !why.empty())
+      err(s["keywords"], "service " + d.id + ": keywords: " + why);
     firm->services_.push_back(std::move(d));
   }
   auto service_known = [&](const std::string& id) {
@@ -215,27 +231,53 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
     return false;
   };
 
+  auto read_includes = [&](const YAML::Node& includes, const std::string& where, std::map<std::string, int>& quotas) {
+    for (const auto& q : includes) {
+      auto sid = q.first.as<std::string>();
+      if (!service_known(sid)) err(q.first, where + ": unknown service '" + sid + "'");
+      auto v = q.second.as<std::string>();
+      if (v == "unlimited" || v == "без ограничений") {
+        quotas[sid] = -1;
+      } else {
+        try {
+          quotas[sid] = q.second.as<int>();
+        } catch (const YAML::Exception&) {
+          err(q.second, where + ": " + sid + ": expected a number per month or 'unlimited'");
+        }
+      }
+    }
+  };
   for (const auto& t : root["tariffs"]) {
     tariff_def d;
     d.id = scalar(t, "id");
     d.title = scalar(t, "title");
     d.sla = read_sla(t["sla"], "tariff " + d.id, err);
-    for (const auto& q : t["includes"]) {
-      auto sid = q.first.as<std::string>();
-      if (!service_known(sid)) err(q.first, "tariff " + d.id + ": unknown service '" + sid + "'");
-      auto v = q.second.as<std::string>();
-      if (v == "unlimited" || v == "без ограничений") {
-        d.quotas[sid] = -1;
-      } else {
+    read_includes(t["includes"], "tariff " + d.id, d.quotas);
+    // versions: [{from: 2026-12-01, includes: {...}, prices: {service: rubles}}]
+    for (const auto& v : t["versions"]) {
+      tariff_version tv;
+      tv.from = scalar(v, "from");
+      auto where = "tariff " + d.id + " from " + tv.from;
+      if (!valid_local_date(tv.from))
+        err(v, "tariff " + d.id + ": versions: expected from: YYYY-MM-DD");
+      else if (!d.later.empty() && tv.from <= d.later.back().from)
+        err(v, where + ": versions must go in date order, each from a later date");
+      if (!v["includes"]) err(v, where + ": expected includes: (the whole list of included services)");
+      read_includes(v["includes"], where, tv.quotas);
+      for (const auto& pr : v["prices"]) {
+        auto sid = pr.first.as<std::string>();
+        if (!service_known(sid)) err(pr.first, where + ": prices: unknown service '" + sid + "'");
         try {
-          d.quotas[sid] = q.second.as<int>();
+          tv.prices[sid] = pr.second.as<long>();
         } catch (const YAML::Exception&) {
-          err(q.second, "tariff " + d.id + ": " + sid + ": expected a number per month or 'unlimited'");
+          err(pr.second, where + ": prices: " + sid + ": expected a whole number of rubles");
         }
       }
+      d.later.push_back(std::move(tv));
     }
     firm->tariffs_[d.id] = std::move(d);
   }
+
 
   for (const auto& c : root["clients"]) {
     client_def d;
@@ -244,6 +286,22 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
     d.info.address_as = scalar(c, "address");
     d.info.informal = scalar(c, "form") == "ты";
     d.info.tariff_id = scalar(c, "tariff");
+    // tariffs: [{tariff: start}, {tariff: standard, from: 2026-12-01}] — a change from a date.
+    for (const auto& t : c["tariffs"]) {
+      auto id = scalar(t, "tariff");
+      auto from = scalar(t, "from");
+      if (id.empty()) err(t, "client " + d.info.id + ": tariffs: expected {tariff: ID, from: YYYY-MM-DD}");
+      if (d.info.tariff_id.empty() && from.empty()) {
+        d.info.tariff_id = id;
+      } else if (!valid_local_date(from)) {
+        err(t, "client " + d.info.id + ": tariffs: tariff " + id + ": expected from: YYYY-MM-DD");
+      } else if (!d.info.tariff_changes.empty() && from <= d.info.tariff_changes.back().first) {
+        err(t, "client " + d.info.id + ": tariffs: changes must go in date order");
+      } else {
+        if (d.info.tariff_id.empty()) d.info.tariff_id = id;  // the first entry has a date: before it, the same
+        d.info.tariff_changes.emplace_back(from, id);
+      }
+    }
     d.info.manager = scalar(c, "manager");
     d.info.accountant = scalar(c, "accountant");
     if (auto tz = scalar(c, "timezone"); !tz.empty()) {
@@ -274,6 +332,8 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
     if (d.info.id.empty()) err(c, "client: expected an id");
     if (!firm->tariffs_.count(d.info.tariff_id))
       err(c, "client " + d.info.id + ": unknown tariff '" + d.info.tariff_id + "'");
+    for (const auto& [from, id] : d.info.tariff_changes)
+      if (!firm->tariffs_.count(id)) err(c["tariffs"], "client " + d.info.id + ": tariffs: unknown tariff '" + id + "'");
     for (const auto& ch : c["contacts"]) {
       auto channel = ch.first.as<std::string>();
       for (const auto& a : ch.second)
@@ -339,60 +399,78 @@ std::vector<client_info> firm_file::all() const {
   return out;
 }
 
-tariff_check firm_file::check(const client_info& client, std::string_view request_text,
-                              timestamp at, const quota_lookup& used) const {
+tariff_check firm_file::check(const client_info& client, const tariff_request& request,
+                              const tariff_lookups& store) const {
   tariff_check r;
   r.payment_due = payment_due_;
   r.payment_reminder_after = payment_reminder_after_;
   r.unpaid_close_after = unpaid_close_after_;
-  r.tariff_id = client.tariff_id;
-  r.period = billing_period(at, client.utc_offset_minutes);
-  // Keyword rules: a keyword matches a word that starts with it, so "выписк" finds
-  // "выписку" and "выписки". The real catalog with stemming replaces this.
-  auto text_words = words(request_text);
+  auto today = local_date(request.at, client.utc_offset_minutes);
+  r.tariff_id = tariff_on(client, today);
+  r.period = today.substr(0, 7);
   const service_def* best = nullptr;
-  int best_hits = 0;
-  for (const auto& s : services_) {
-    int hits = 0;
-    for (const auto& kw : s.keyword_words) {
-      for (std::size_t i = 0; i + kw.size() <= text_words.size(); ++i) {
-        bool all = !kw.empty();
-        for (std::size_t j = 0; j < kw.size() && all; ++j)
-          all = text_words[i + j].rfind(kw[j], 0) == 0;
-        if (all) {
-          ++hits;
-          break;
-        }
-      }
+  if (!request.service_id.empty()) {
+    // The manager said which service it is: no guessing, full confidence.
+    auto it = std::find_if(services_.begin(), services_.end(), [&](const service_def& s) { return s.id == request.service_id; });
+    if (it == services_.end()) return r;
+    best = &*it;
+    r.confidence = 1;
+    r.matched = "выбор менеджера";
+  } else {
+    std::vector<learned_service> learned;
+    if (store.learned && !client.id.empty()) learned = store.learned(client.id);
+    auto g = catalog_.classify(request.text, learned);
+    if (g.service_id.empty()) return r;
+    r.confidence = g.confidence;
+    r.learned = g.learned;
+    r.alternative = g.runner_up;
+    for (const auto& m : g.matched) r.matched += (r.matched.empty() ? "" : ", ") + m;
+    // Two services matching equally: the manager decides rather than a coin toss.
+    if (r.confidence < 0.5) {
+      r.alternative = g.service_id + (g.runner_up.empty() ? "" : ", " + g.runner_up);
+      return r;
     }
-    if (hits > best_hits) {
-      best = &s;
-      best_hits = hits;
-    }
+    best = &*std::find_if(services_.begin(), services_.end(), [&](const service_def& s) { return s.id == g.service_id; });
   }
-  if (!best) return r;
   r.service_id = best->id;
   r.service_title = best->title;
-  r.price = best->price;
   r.unit = best->unit;
   r.urgent_surcharge = best->urgent_surcharge;
   r.urgent_within = best->urgent_within;
-  r.urgent_price = best->urgent_surcharge ? (best->price * (100 + best->urgent_surcharge) + 50) / 100 : best->price;
+
+  // The terms in force on the client's local date: the tariff's latest version from then.
+  auto t = tariffs_.find(r.tariff_id);
+  const std::map<std::string, int>* quotas = nullptr;
+  const std::map<std::string, long>* prices = nullptr;
+  if (t != tariffs_.end()) {
+    quotas = &t->second.quotas;
+    for (const auto& v : t->second.later)
+      if (v.from <= today) {
+        quotas = &v.quotas;
+        prices = &v.prices;
+        r.tariff_from = v.from;
+      }
+  }
+  r.price = best->price;
+  if (prices)
+    if (auto p = prices->find(best->id); p != prices->end()) r.price = p->second;
+  r.urgent_price = best->urgent_surcharge ? (r.price * (100 + best->urgent_surcharge) + 50) / 100 : r.price;
   // Rounded up: a 15% limit on 1500 allows 1275, never a kopeck below.
   r.min_price = std::max(0L, discount_rubles_ > 0 ? r.price - discount_rubles_
                                                   : r.price - r.price * discount_percent_ / 100);
-  r.confidence = best_hits >= 2 ? 0.9 : 0.7;
-  auto t = tariffs_.find(client.tariff_id);
-  auto q = t == tariffs_.end() ? nullptr : &t->second.quotas;
-  if (!q || !q->count(best->id)) {
+  if (!quotas || !quotas->count(best->id)) {
     r.outcome = tariff_outcome::not_included;
     return r;
   }
-  r.quota_limit = q->at(best->id);
-  r.quota_used = used ? used(client.id, best->id, r.period) : 0;
+  r.quota_limit = quotas->at(best->id);
+  r.quota_used = store.quota_used ? store.quota_used(client.id, best->id, r.period) : 0;
   r.outcome = r.quota_limit < 0 || r.quota_used < r.quota_limit ? tariff_outcome::in_tariff
                                                                  : tariff_outcome::over_quota;
   return r;
+}
+
+bool firm_file::has_service(std::string_view service_id) const {
+  return std::any_of(services_.begin(), services_.end(), [&](const service_def& s) { return s.id == service_id; });
 }
 
 std::string firm_file::name(std::string_view language) const {

@@ -18,18 +18,26 @@ namespace reglament {
 struct service_def {
   std::string id;
   std::string title;
-  std::vector<std::string> keywords;               // phrases, folded at load
-  std::vector<std::vector<std::string>> keyword_words;  // each phrase split into words, at load
+  std::vector<std::string> keywords;  // words and phrases as written: "выписка", "акт сверки"
   long price = 0;                     // rubles, when not included or over quota
   std::string unit;
   int urgent_surcharge = 0;           // percent on top of price for urgent work; 0: none listed
   std::string urgent_within;          // "1 рабочий день", as written
 };
 
+// Terms of a tariff from a date on: a new version replaces the whole list of included
+// services; prices not listed stay as in the service catalog.
+struct tariff_version {
+  std::string from;                   // "2026-12-01", the client's local date
+  std::map<std::string, int> quotas;  // service id -> per month (-1 unlimited)
+  std::map<std::string, long> prices; // service id -> rubles for this version
+};
+
 struct tariff_def {
   std::string id;
   std::string title;
-  std::map<std::string, int> quotas;  // service id -> per month (-1 unlimited)
+  std::map<std::string, int> quotas;  // the first terms: service id -> per month (-1 unlimited)
+  std::vector<tariff_version> later;  // terms from later dates, ascending
   sla_terms sla;                      // response targets for the tariff's clients
 };
 
@@ -58,8 +66,9 @@ class firm_file final : public client_directory, public tariff_book, public firm
                                              std::string_view sender) const override;
   std::optional<client_contact> preferred_contact(std::string_view client_id) const override;
   std::vector<client_info> all() const override;
-  tariff_check check(const client_info& client, std::string_view request_text, timestamp at,
-                     const quota_lookup& used) const override;
+  tariff_check check(const client_info& client, const tariff_request& request,
+                     const tariff_lookups& store) const override;
+  bool has_service(std::string_view service_id) const override;
 
   std::string name(std::string_view language) const override;
   std::optional<staff_member> staff(std::string_view login) const override;
@@ -89,6 +98,7 @@ class firm_file final : public client_directory, public tariff_book, public firm
   std::string firm_name_en_;
   std::vector<service_def> services_;
   std::map<std::string, tariff_def> tariffs_;
+  service_catalog catalog_;
 };
 
 }  // namespace reglament

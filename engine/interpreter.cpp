@@ -1,5 +1,6 @@
 #include "engine/interpreter.hpp"
 
+#include "engine/service_catalog.hpp"
 #include "engine/text.hpp"
 
 #include <fmt/format.h>
@@ -295,6 +296,9 @@ class interpreter::run {
   // Closes the case, or returns from a called playbook; gives the next target if any.
   std::string finish(const std::string& outcome, const step* ending) {
     if (s_.stack.empty()) {
+      // Work called off before it was done does not use up the client's quota.
+      if (!s_.quota_held.empty() && (outcome == "cancelled" || outcome == "declined" || outcome == "withdrawn"))
+        return_quota(ending ? ending->id : s_.step, outcome);
       // An invoice nobody paid is void once the case is over; its number is not reused.
       if (s_.vars.value("invoice_status", "") == "issued")
         emit(fact_kind::invoice_cancelled, ending ? ending->id : s_.step,
@@ -547,10 +551,13 @@ class interpreter::run {
     return {};
   }
 
-  std::string check_tariff(const step& st) {
+  // `service`: the manager's correction; empty: the catalog classifies the client's words.
+  std::string check_tariff(const step& st, std::string_view service = {}) {
     const auto& c = client();
     tariff_check r;
-    if (c && ctx_.tariffs) r = ctx_.tariffs->check(*c, s_.last_client_text, ctx_.now->now(), ctx_.quota_used);
+    if (c && ctx_.tariffs)
+      r = ctx_.tariffs->check(*c, {s_.last_client_text, ctx_.now->now(), service},
+                              {ctx_.quota_used, ctx_.learned_services});
     emit(fact_kind::tariff_checked, st.id,
          {{"outcome", to_string(r.outcome)},
           {"service", r.service_id},
@@ -569,8 +576,34 @@ class interpreter::run {
           {"urgent_surcharge", r.urgent_surcharge},
           {"urgent_within", r.urgent_within},
           {"tariff_from", r.tariff_from},
+          {"matched", r.matched},
+          {"alternative", r.alternative},
+          {"learned", r.learned},
           {"period", r.period}});
     return exit_to(st, to_string(r.outcome));
+  }
+
+  // The manager names the right service while the case waits after a tariff check: the
+  // check runs again for it (quota held for the wrong one is given back) and the case
+  // goes on along the new outcome's branch. The correction is remembered for the client.
+  void correct(const step& at, const step& check, const std::string& service, const std::string& actor) {
+    cancel_timers_of(at.id);
+    emit(fact_kind::service_corrected, check.id,
+         {{"from", as_text(s_.vars.value("service", json()))},
+          {"to", service},
+          {"key", request_key(s_.last_client_text)},
+          {"actor", actor}});
+    if (!s_.quota_held.empty()) return_quota(check.id, "corrected");
+    emit(fact_kind::step_entered, check.id, {{"kind", to_string(check.kind)}});
+    walk(check_tariff(check, service));
+  }
+
+  void return_quota(const std::string& step_id, const std::string& reason) {
+    auto nl = s_.quota_held.find('\n');
+    emit(fact_kind::quota_returned, step_id,
+         {{"service", s_.quota_held.substr(0, nl)},
+          {"period", nl == std::string::npos ? std::string() : s_.quota_held.substr(nl + 1)},
+          {"reason", reason}});
   }
 
   json variable(const playbook& b, std::string_view name) const {
@@ -796,6 +829,24 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
       if (a.values.contains("amount")) data["amount"] = a.values["amount"];
       r.emit(fact_kind::payment_confirmed, st->id, data);
       r.take(*st, *st->find_exit("paid"));
+      break;
+    }
+    case k::correct: {
+      auto given = a.values.find("service");
+      std::string service = given != a.values.end() && given->is_string() ? given->get<std::string>() : a.option;
+      if (service.empty()) return refuse("a correction needs the service id in values.service");
+      if (!ctx_.tariffs || !ctx_.tariffs->has_service(service))
+        return refuse(fmt::format("no service '{}' in the firm's price list", service));
+      auto b = r.book();
+      const step* check = b && !state.tariff_step.empty() ? b->find_step(state.tariff_step) : nullptr;
+      if (!check || check->kind != step_kind::check_tariff)
+        return refuse(fmt::format("step '{}': the case has no tariff check to correct", st->id));
+      if (state.outbox_count != state.outbox_at_check)
+        return step_outcome{{}, fmt::format("the client has been written to since the tariff check at step '{}': "
+                                            "a correction is taken only before that", check->id), true};
+      if (state.vars.value("service", json()) == json(service))
+        return refuse(fmt::format("the tariff check already found '{}'", service));
+      r.correct(*st, *check, service, a.actor);
       break;
     }
     case k::note:

@@ -28,6 +28,7 @@ struct run_context {
   const tariff_book* tariffs = nullptr;
   const firm_profile* firm = nullptr;  // firm name, staff names, SLA targets; optional
   quota_lookup quota_used;
+  learned_lookup learned_services;  // the manager's past service corrections per client
   // The highest invoice sequence number issued in `year` (0 if none), read inside the
   // writer's transaction so the next number is never taken twice.
   std::function<int(int year)> last_invoice_seq;

@@ -19,17 +19,18 @@ bool fail(std::string* error, std::string message) {
   return false;
 }
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 21> aliases{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 22> aliases{{
     {"приветствие", "greeting"}, {"обращение", "address"}, {"клиент", "client"},
     {"менеджер", "manager"},     {"номер", "case_no"},     {"услуга", "service"},
     {"стоимость", "price"},      {"срок", "deadline"},     {"остаток", "quota_left"},
     {"лимит", "quota_limit"},    {"срочная_стоимость", "urgent_price"},
     {"надбавка_за_срочность", "urgent_surcharge"},
+    {"уверенность", "confidence"},
+    {"подпись", "signature"},
     {"номер_счёта", "invoice_no"}, {"номер_счета", "invoice_no"},
     {"сумма_счёта", "invoice_amount"}, {"сумма_счета", "invoice_amount"},
     {"срок_оплаты", "invoice_due"}, {"оплачено", "invoice_paid"},
     {"цена_по_прайсу", "list_price"}, {"минимальная_цена", "min_price"},
-    {"подпись", "signature"},
 }};
 
 // "вы: Подтвердите | ты: Подтверди" (either order, "Вы:"/"Ты:" too) -> a form choice.
@@ -170,7 +171,7 @@ std::string_view canonical_variable(std::string_view name) {
 bool is_builtin_variable(std::string_view canonical_name) {
   for (const auto& a : aliases)
     if (a.second == canonical_name) return true;
-  for (std::string_view extra : {"client_text", "tariff", "invoice_no", "amount", "unit", "urgent_within",
+  for (std::string_view extra : {"client_text", "tariff", "invoice_no", "amount", "unit", "urgent_within", "matched", "corrected_from",
                                    "invoice_amount", "invoice_due", "invoice_paid", "invoice_status",
                                    "list_price", "min_price", "paid"})
     if (extra == canonical_name) return true;

@@ -8,6 +8,7 @@
 #include "engine/case_state.hpp"
 #include "engine/fact.hpp"
 #include "engine/playbook.hpp"
+#include "engine/service_catalog.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -144,6 +145,8 @@ class store {
   // Tariff quotas.
   virtual int quota_used(std::string_view client_id, std::string_view service_id,
                          std::string_view period) = 0;
+  // The manager's service corrections for a client (service_corrected facts, counted).
+  virtual std::vector<learned_service> learned_services(std::string_view client_id) = 0;
 
   // Invoices. The highest sequence number used in `year` (0 if none): numbers are
   // never reused, cancelled invoices keep theirs.

@@ -141,19 +141,33 @@ CREATE TABLE schedule_runs(
 ) STRICT;
 )sql";
 
-constexpr std::array<migration, 3> all{{
+// The manager's corrections of the service a tariff check found: for a client, requests
+// with these content words (stems, sorted) are this service. Folded from service_corrected.
+constexpr const char* schema_v4_service_corrections = R"sql(
+CREATE TABLE service_corrections(
+  client_id TEXT NOT NULL,
+  phrase_key TEXT NOT NULL,
+  service_id TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY(client_id, phrase_key, service_id)
+) STRICT, WITHOUT ROWID;
+)sql";
+
+constexpr std::array<migration, 4> all{{
     {1, "create the schema", schema_v1},
     {2, "invoices and reply buttons", schema_v2_invoices},
     {3, "schedule runs", schema_v3_schedule_runs},
+    {4, "service corrections", schema_v4_service_corrections},
 }};
 
-constexpr std::array<derived_table, 6> derived{{
+constexpr std::array<derived_table, 7> derived{{
     {"cases", "case {0}"},
     {"outbox", "case {0} outbox {1}"},
     {"timers", "case {0} timer {1}"},
     {"tasks", "case {0} task"},
     {"quota_usage", "quota {0}/{1}/{2}"},
     {"invoices", "invoice {0}"},
+    {"service_corrections", "correction {0}/{1}/{2}"},
 }};
 
 }  // namespace

@@ -194,6 +194,8 @@ enum projection_sql : std::size_t {
   p_invoice_insert,
   p_invoice_paid,
   p_invoice_cancel,
+  p_quota_return,
+  p_correction_add,
   p_count_
 };
 
@@ -248,6 +250,12 @@ constexpr std::array<sql_def, p_count_> projection_defs{{
      "paid_at = CASE WHEN ?3 THEN ?4 ELSE paid_at END WHERE number = ?1"},
     {"cancel invoice",
      "UPDATE {0}invoices SET status = 'cancelled', cancelled_at = ?2 WHERE number = ?1 AND status = 'issued'"},
+    {"give quota use back",
+     "UPDATE {0}quota_usage SET used = used - 1 WHERE client_id = ?1 AND service_id = ?2 AND period = ?3 "
+     "AND used > 0"},
+    {"remember a service correction",
+     "INSERT INTO {0}service_corrections AS c(client_id, phrase_key, service_id, count) VALUES(?1, ?2, ?3, 1) "
+     "ON CONFLICT(client_id, phrase_key, service_id) DO UPDATE SET count = c.count + 1"},
 }};
 
 // Facts after which the case's status may be different (see apply()).
@@ -371,6 +379,21 @@ class projection {
                 .bind_static(3, sv(d, "period"))
                 .run();
           break;
+        case fact_kind::quota_returned:
+          st_.use(p_quota_return, id)
+              .bind_static(1, after.client_id)
+              .bind_static(2, sv(d, "service"))
+              .bind_static(3, sv(d, "period"))
+              .run();
+          break;
+        case fact_kind::service_corrected:
+          if (!after.client_id.empty() && !sv(d, "key").empty())
+            st_.use(p_correction_add, id)
+                .bind_static(1, after.client_id)
+                .bind_static(2, sv(d, "key"))
+                .bind_static(3, sv(d, "to"))
+                .run();
+          break;
         default:
           break;
       }
@@ -453,6 +476,7 @@ enum store_sql : std::size_t {
   s_outbox_all,
   s_outbox_by_state,
   s_quota_used,
+  s_learned_services,
   s_last_invoice_seq,
   s_invoice_get,
   s_invoices_list,
@@ -511,6 +535,9 @@ constexpr std::array<sql_def, s_count_> store_defs{{
      "ORDER BY created_at, case_id, n LIMIT ?2"},
     {"read quota use",
      "SELECT used FROM quota_usage WHERE client_id = ?1 AND service_id = ?2 AND period = ?3"},
+    {"read service corrections",
+     "SELECT phrase_key, service_id, count FROM service_corrections WHERE client_id = ?1 "
+     "ORDER BY phrase_key, service_id"},
     {"find last invoice number", "SELECT coalesce(max(seq), 0) FROM invoices WHERE year = ?1"},
     {"read invoice", "SELECT " REGLAMENT_INVOICE_COLUMNS " FROM invoices WHERE number = ?1"},
     {"list invoices",
@@ -863,6 +890,14 @@ int sqlite_store::quota_used(std::string_view client_id, std::string_view servic
   auto q = impl_->use(s_quota_used);
   q.bind(1, client_id).bind(2, service_id).bind(3, period);
   return q.next() ? q.integer(0) : 0;
+}
+
+std::vector<learned_service> sqlite_store::learned_services(std::string_view client_id) {
+  auto q = impl_->use(s_learned_services);
+  q.bind(1, client_id);
+  std::vector<learned_service> out;
+  while (q.next()) out.push_back({q.text(0), q.text(1), q.integer(2)});
+  return out;
 }
 
 int sqlite_store::last_invoice_seq(int year) {

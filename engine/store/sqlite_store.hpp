@@ -76,6 +76,7 @@ class sqlite_store final : public store {
 
   int quota_used(std::string_view client_id, std::string_view service_id,
                  std::string_view period) override;
+  std::vector<learned_service> learned_services(std::string_view client_id) override;
 
   int last_invoice_seq(int year) override;
   std::optional<invoice_row> invoice(const std::string& number) override;

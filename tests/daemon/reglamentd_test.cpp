@@ -282,3 +282,43 @@ TEST_CASE("a schedule due while reglamentd was down starts exactly once after th
     CHECK(d.kill(SIGTERM) == 0);
   }
 }
+
+TEST_CASE("the manager corrects the service over the API and the daemon remembers it", "[integration]") {
+  auto dir = temp_dir("it-correct");
+  daemon_process d(dir, {});
+  http_client c(d.port());
+  auto opened = c.post("/api/v1/inbound", inbound("k1", "100001", "Пришлите выписку по расчётам с ООО «Лютик»").dump());
+  REQUIRE(opened.status == 201);
+  const auto id = std::to_string(body(opened)["case"].get<long long>());
+  auto cs = body(c.get("/api/v1/cases/" + id))["case"];
+  REQUIRE(cs["step"]["id"] == "set_deadline");
+  CHECK(cs["vars"]["service"] == "bank_statement");
+
+  const auto actions = "/api/v1/cases/" + id + "/actions";
+  auto missing = c.post(actions, json{{"action", "correct"}, {"step", "set_deadline"}}.dump());
+  CHECK(missing.status == 422);
+  CHECK(body(missing)["error"]["code"] == "missing_service");
+  auto unknown = c.post(actions, json{{"action", "correct"}, {"step", "set_deadline"},
+                                      {"values", {{"service", "astrology"}}}}.dump());
+  CHECK(unknown.status == 422);
+  auto ok = c.post(actions, json{{"action", "correct"}, {"step", "set_deadline"}, {"actor", "manager"},
+                                 {"values", {{"service", "certificate"}}}}.dump());
+  REQUIRE(ok.status == 200);
+  int corrected = 0;
+  const auto facts = body(ok)["facts"];
+  for (const auto& f : facts) corrected += f["kind"] == "service_corrected";
+  CHECK(corrected == 1);
+  cs = body(c.get("/api/v1/cases/" + id))["case"];
+  CHECK(cs["vars"]["service"] == "certificate");
+  CHECK(cs["vars"]["corrected_from"] == "bank_statement");
+
+  // The same words from the client on another channel: the catalog now says certificate.
+  auto again = c.post("/api/v1/inbound", json{{"channel", "email"}, {"external_id", "k2"},
+                                               {"sender", "anna@romashka.ru"},
+                                               {"text", "Нужна ещё выписка по расчётам с ООО «Лютик»"}}.dump());
+  REQUIRE(again.status == 201);
+  auto second = body(c.get("/api/v1/cases/" + std::to_string(body(again)["case"].get<long long>())))["case"];
+  CHECK(second["vars"]["service"] == "certificate");
+  CHECK(second["vars"]["quota_used"] == 1);
+  CHECK(d.kill(SIGTERM) == 0);
+}

@@ -12,7 +12,7 @@ const char* firm_yaml = R"(firm: Тест
 services:
   - id: statement
     title: Выписка
-    keywords: [выписк]
+    keywords: [выписка]
     price: 1500
   - id: hr
     title: Кадры
@@ -55,18 +55,18 @@ TEST_CASE("tariff check: in tariff, over quota, not included, unknown", "[firm]"
     CHECK(period == "2026-11");
     return used;
   };
-  auto r = firm->check(c, "Пришлите ВЫПИСКУ", nov_2026(), q);
+  auto r = firm->check(c, {"Пришлите ВЫПИСКУ", nov_2026()}, {q});
   CHECK(r.outcome == tariff_outcome::in_tariff);
   CHECK(r.quota_limit == 2);
   used = 2;
-  r = firm->check(c, "ещё выписка", nov_2026(), q);
+  r = firm->check(c, {"ещё выписка", nov_2026()}, {q});
   CHECK(r.outcome == tariff_outcome::over_quota);
   CHECK(r.price == 1500);
-  r = firm->check(c, "приказ на отпуск", nov_2026(), q);
+  r = firm->check(c, {"приказ на отпуск", nov_2026()}, {q});
   CHECK(r.outcome == tariff_outcome::not_included);
   CHECK(r.service_id == "hr");
   CHECK(r.confidence > 0.8);
-  r = firm->check(c, "как дела?", nov_2026(), q);
+  r = firm->check(c, {"как дела?", nov_2026()}, {q});
   CHECK(r.outcome == tariff_outcome::unknown);
 }
 
@@ -113,14 +113,14 @@ clients:
 )", "firm.yaml", p);
   REQUIRE(firm);
   auto c = *firm->find("c1");
-  auto r = firm->check(c, "нужна выписка", nov_2026(), {});
+  auto r = firm->check(c, {"нужна выписка", nov_2026()}, {});
   CHECK(r.outcome == tariff_outcome::not_included);
   CHECK(r.price == 1500);
   CHECK(r.unit == "за выписку");
   CHECK(r.urgent_surcharge == 50);
   CHECK(r.urgent_price == 2250);
   CHECK(r.urgent_within == "1 рабочий день");
-  r = firm->check(c, "платёжка", nov_2026(), {});
+  r = firm->check(c, {"платёжка", nov_2026()}, {});
   CHECK(r.urgent_surcharge == 0);
   CHECK(r.urgent_price == 333);  // no surcharge listed: urgency costs nothing extra
 }
@@ -233,3 +233,96 @@ timestamp vladivostok(int y, unsigned m, unsigned d, int hour) {
 }
 
 }  // namespace
+
+TEST_CASE("a client's tariff changes from a date in the client's timezone", "[firm]") {
+  diagnostics p;
+  auto firm = firm_file::parse(versioned_yaml, "firm.yaml", p);
+  INFO((p.empty() ? "" : p[0].message));
+  REQUIRE(firm);
+  auto c = *firm->find("moving");
+  CHECK(c.tariff_id == "start");
+  CHECK(tariff_on(c, "2026-11-30") == "start");
+  CHECK(tariff_on(c, "2026-12-01") == "standard");
+  auto before = firm->check(c, {"выписка", vladivostok(2026, 11, 30, 23)}, {});
+  CHECK(before.tariff_id == "start");
+  CHECK(before.quota_limit == 1);
+  CHECK(before.period == "2026-11");
+  // 1 December 00:30 in Vladivostok is still 30 November in Moscow and UTC.
+  auto after = firm->check(c, {"выписка", vladivostok(2026, 12, 1, 0) + std::chrono::minutes(30)}, {});
+  CHECK(after.tariff_id == "standard");
+  CHECK(after.quota_limit == 3);
+  CHECK(after.period == "2026-12");
+}
+
+TEST_CASE("a tariff version applies from its date with its quotas and prices", "[firm]") {
+  diagnostics p;
+  auto firm = firm_file::parse(versioned_yaml, "firm.yaml", p);
+  REQUIRE(firm);
+  auto c = *firm->find("staying");
+  auto december = firm->check(c, {"выписка", vladivostok(2026, 12, 31, 12)}, {});
+  CHECK(december.tariff_from.empty());
+  CHECK(december.quota_limit == 1);
+  CHECK(december.price == 1500);
+  auto payroll_old = firm->check(c, {"зарплата", vladivostok(2026, 12, 31, 12)}, {});
+  CHECK(payroll_old.outcome == tariff_outcome::not_included);
+  auto january = firm->check(c, {"выписка", vladivostok(2027, 1, 11, 12)}, {});
+  CHECK(january.tariff_from == "2027-01-01");
+  CHECK(january.quota_limit == 2);
+  CHECK(january.price == 1700);
+  CHECK(january.urgent_price == 2550);
+  auto payroll_new = firm->check(c, {"зарплата", vladivostok(2027, 1, 11, 12)}, {});
+  CHECK(payroll_new.outcome == tariff_outcome::in_tariff);
+  CHECK(payroll_new.price == 3000);  // not in the version's prices: the catalog's
+}
+
+TEST_CASE("the manager's service and past corrections drive the check", "[firm]") {
+  diagnostics p;
+  auto firm = firm_file::parse(versioned_yaml, "firm.yaml", p);
+  REQUIRE(firm);
+  auto c = *firm->find("staying");
+  auto at = vladivostok(2026, 11, 20, 12);
+  auto forced = firm->check(c, {"что-то непонятное", at, "payroll"}, {});
+  CHECK(forced.service_id == "payroll");
+  CHECK(forced.outcome == tariff_outcome::not_included);
+  CHECK(forced.confidence == 1);
+  CHECK(firm->check(c, {"выписка", at, "nope"}, {}).outcome == tariff_outcome::unknown);
+  CHECK(firm->has_service("payroll"));
+  CHECK_FALSE(firm->has_service("nope"));
+  tariff_lookups store;
+  store.learned = [](std::string_view client) {
+    CHECK(client == "staying");
+    return std::vector<learned_service>{{request_key("выписка по сотрудникам"), "payroll", 1}};
+  };
+  auto learned = firm->check(c, {"Пришлите выписку по сотрудникам", at}, store);
+  CHECK(learned.service_id == "payroll");
+  CHECK(learned.learned);
+  CHECK_THAT(learned.matched, Catch::Contains("исправление менеджера"));
+  CHECK(firm->check(c, {"Пришлите выписку", at}, store).service_id == "statement");
+}
+
+TEST_CASE("broken tariff versions and tariff changes are reported", "[firm]") {
+  diagnostics p;
+  auto firm = firm_file::parse(R"(services:
+  - { id: s, keywords: [выписка] }
+tariffs:
+  - id: t
+    includes: { s: 1 }
+    versions:
+      - from: 2027-13-01
+        includes: { s: 2 }
+      - from: 2026-01-01
+        includes: { s: 2 }
+        prices: { x: 5 }
+clients:
+  - id: c
+    tariffs: [{ tariff: t }, { tariff: gone, from: 2026-12-01 }, { tariff: t, from: 2026-11-01 }]
+)", "bad.yaml", p);
+  CHECK_FALSE(firm);
+  std::string all;
+  for (const auto& d : p) all += d.message + "\n";
+  INFO(all);
+  CHECK_THAT(all, Catch::Contains("expected from: YYYY-MM-DD"));
+  CHECK_THAT(all, Catch::Contains("prices: unknown service 'x'"));
+  CHECK_THAT(all, Catch::Contains("unknown tariff 'gone'"));
+  CHECK_THAT(all, Catch::Contains("changes must go in date order"));
+}

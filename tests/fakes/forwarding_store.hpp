@@ -55,6 +55,7 @@ class forwarding_store : public store {
   int quota_used(std::string_view c, std::string_view s, std::string_view p) override {
     return inner_.quota_used(c, s, p);
   }
+  std::vector<learned_service> learned_services(std::string_view c) override { return inner_.learned_services(c); }
   int last_invoice_seq(int year) override { return inner_.last_invoice_seq(year); }
   std::optional<invoice_row> invoice(const std::string& number) override { return inner_.invoice(number); }
   std::vector<invoice_row> invoices(const invoice_filter& f) override { return inner_.invoices(f); }

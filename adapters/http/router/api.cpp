@@ -493,7 +493,7 @@ void api::act(const std::shared_ptr<context>& c, case_id id) {
   auto kind = staff_action_kind_from_string(action);
   if (!kind)
     throw invalid{400, "bad_action",
-                  fmt::format("unknown action '{}' (expected choose, submit, done, skip, decide, paid, note)", action),
+                  fmt::format("unknown action '{}' (expected choose, submit, done, skip, decide, paid, note, correct)", action),
                   "action"};
   staff_action a;
   a.what = *kind;
@@ -512,6 +512,8 @@ void api::act(const std::shared_ptr<context>& c, case_id id) {
                   "reason"};
   if ((a.what == k::choose || a.what == k::decide) && a.option.empty())
     throw invalid{422, "missing_option", fmt::format("'{}' needs an option", action), "option"};
+  if (a.what == k::correct && a.option.empty() && !a.values.contains("service"))
+    throw invalid{422, "missing_service", "'correct' needs the service id in values.service", "values"};
   if (a.what == k::submit && !j.contains("values"))
     throw invalid{422, "missing_values", "'submit' needs the form's values", "values"};
 

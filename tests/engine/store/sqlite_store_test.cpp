@@ -522,3 +522,74 @@ TEST_CASE("read-only stores read; backups copy a consistent snapshot", "[store]"
   CHECK(to_json(*restored.load_case(1)) == to_json(*s.load_case(1)));
   CHECK(restored.verify_replay().differences.empty());
 }
+
+TEST_CASE("quota is counted in the step's transaction: a rolled-back step counts nothing", "[store]") {
+  sqlite_store s(":memory:");
+  case_state a = intake(s, 1, "a");
+  CHECK(s.quota_used("romashka", "certificate", "2026-11") == 1);
+  auto second = make(fact_kind::tariff_checked, 60, "check",
+                     {{"outcome", "in_tariff"}, {"service", "certificate"}, {"period", "2026-11"}});
+  case_state scratch = a;
+  apply(scratch, 1, second);
+  s.begin();
+  s.append(1, {second}, scratch);
+  CHECK(s.quota_used("romashka", "certificate", "2026-11") == 2);  // the writer sees its own step
+  s.rollback();
+  CHECK(s.quota_used("romashka", "certificate", "2026-11") == 1);
+  CHECK(s.verify_replay().differences.empty());
+}
+
+TEST_CASE("a cancelled request gives its quota back and paid work never touches it", "[store]") {
+  temp_dir dir;
+  sqlite_store s(dir.file("quota.db"));
+  case_state a = intake(s, 1, "a");  // in tariff: holds one certificate of 2026-11
+  case_state b = intake(s, 2, "b", 1000);
+  CHECK(s.quota_used("romashka", "certificate", "2026-11") == 2);
+  CHECK(a.quota_held == "certificate\n2026-11");
+  record(s, a, 1,
+         {make(fact_kind::quota_returned, 100, "cancelled",
+               {{"service", "certificate"}, {"period", "2026-11"}, {"reason", "cancelled"}}),
+          make(fact_kind::case_closed, 100, "cancelled", {{"outcome", "cancelled"}})});
+  CHECK(a.quota_held.empty());
+  CHECK(s.quota_used("romashka", "certificate", "2026-11") == 1);
+  // A paid request (over quota) closed as declined: the quota stays as it was.
+  case_state c;
+  record(s, c, 3,
+         {make(fact_kind::case_opened, 2000, "", {{"playbook", "intake"}, {"version", 1}, {"client", "romashka"}}),
+          make(fact_kind::tariff_checked, 2001, "check",
+               {{"outcome", "over_quota"}, {"service", "certificate"}, {"period", "2026-11"}}),
+          make(fact_kind::case_closed, 2002, "declined", {{"outcome", "declined"}})});
+  CHECK(c.quota_held.empty());
+  CHECK(s.quota_used("romashka", "certificate", "2026-11") == 1);
+  auto rep = s.verify_replay();
+  INFO(joined(rep.differences));
+  CHECK(rep.differences.empty());
+  raw_db(dir.file("quota.db")).exec("UPDATE quota_usage SET used = 2");
+  CHECK(contains(s.verify_replay().differences, "quota romashka/certificate/2026-11: used live=2 replay=1"));
+}
+
+TEST_CASE("service corrections are counted per client and phrase and replay equal", "[store]") {
+  temp_dir dir;
+  sqlite_store s(dir.file("learned.db"));
+  case_state a = intake(s, 1, "a");
+  auto corrected = [](std::int64_t t, const char* key, const char* to) {
+    return make(fact_kind::service_corrected, t, "check",
+                {{"from", "bank_statement"}, {"to", to}, {"key", key}, {"actor", "manager"}});
+  };
+  record(s, a, 1, {corrected(10, "выписк лютик расчет", "certificate")});
+  case_state b = intake(s, 2, "b", 1000);
+  record(s, b, 2, {corrected(1010, "выписк лютик расчет", "certificate"), corrected(1011, "доверен", "hr_docs")});
+  auto learned = s.learned_services("romashka");
+  REQUIRE(learned.size() == 2);
+  CHECK(learned[0].key == "выписк лютик расчет");
+  CHECK(learned[0].service_id == "certificate");
+  CHECK(learned[0].count == 2);
+  CHECK(learned[1].service_id == "hr_docs");
+  CHECK(learned[1].count == 1);
+  CHECK(s.learned_services("vektor").empty());
+  auto rep = s.verify_replay();
+  INFO(joined(rep.differences));
+  CHECK(rep.differences.empty());
+  raw_db(dir.file("learned.db")).exec("DELETE FROM service_corrections WHERE service_id = 'hr_docs'");
+  CHECK_FALSE(s.verify_replay().differences.empty());
+}
