@@ -12,6 +12,7 @@
 #include "engine/playbook_library.hpp"
 #include "engine/production_calendar.hpp"
 #include "engine/scheduler.hpp"
+#include "engine/store/client_registry.hpp"
 #include "engine/store/sqlite_store.hpp"
 #include "engine/working_calendar.hpp"
 #include "engine/writer.hpp"
@@ -24,6 +25,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -54,6 +56,8 @@ struct reglamentd::parts {
   std::unique_ptr<sqlite_store> store;  // the writer's connection
   playbook_library books;
   std::unique_ptr<firm_file> firm;
+  std::unique_ptr<client_registry> clients;  // the clients, in the store; the firm file seeds it
+  std::set<std::string> tariff_ids;
   std::unique_ptr<case_engine> engine;
   std::unique_ptr<writer> writer_;
   std::unique_ptr<sqlite_store> dispatch_store;
@@ -150,6 +154,31 @@ void reglamentd::stop_checkpointer() {
 
 unsigned short reglamentd::port() const { return parts_ ? parts_->port : 0; }
 
+// The clients live in the store. The first start (no clients yet) takes the firm file's,
+// so a fresh demo install has its ~20 clients; later the CLI and the API manage them.
+void reglamentd::open_clients() {
+  auto& p = *parts_;
+  try {
+    p.clients = std::make_unique<client_registry>(cfg_.store.path);
+  } catch (const std::exception& e) {
+    throw startup_error(fmt::format("store.path: cannot open the clients in '{}': {}", cfg_.store.path, e.what()), 1);
+  }
+  if (!p.clients->snapshot()->clients().empty()) {
+    log_.info("clients loaded", {{"clients", std::to_string(p.clients->snapshot()->clients().size())}});
+    return;
+  }
+  client_batch seed;
+  seed.clients = p.firm->clients();
+  seed.positions.assign(seed.clients.size(), source_pos{cfg_.firm.file, 0, 0});
+  diagnostics problems;
+  auto r = p.clients->import(seed, &p.tariff_ids, problems);
+  for (const auto& d : problems) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  if (!r)
+    throw startup_error(fmt::format("firm.file: the clients of '{}' cannot be imported (see above)", cfg_.firm.file), 2);
+  log_.info("clients imported from the firm file",
+            {{"file", cfg_.firm.file}, {"clients", std::to_string(r->added)}, {"contacts", std::to_string(r->contacts_added)}});
+}
+
 void reglamentd::start() {
   parts_ = std::make_unique<parts>();
   auto& p = *parts_;
@@ -191,6 +220,8 @@ void reglamentd::start() {
   for (const auto& d : firm_problems) std::fprintf(stderr, "%s\n", d.to_string().c_str());
   if (!p.firm || has_errors(firm_problems))
     throw startup_error(fmt::format("firm.file: '{}' cannot be used (see above)", cfg_.firm.file), 2);
+  for (const auto& [id, t] : p.firm->tariffs()) p.tariff_ids.insert(id);
+  open_clients();
 
   // Working time: the firm's hours from [calendar], with the production calendar's days.
   diagnostics calendar_problems;
@@ -211,7 +242,7 @@ void reglamentd::start() {
   ctx.playbook_latest = [lib](const std::string& id) { return lib->latest(id); };
   ctx.now = &p.clock;
   ctx.calendar = &p.calendar;
-  ctx.clients = p.firm.get();
+  ctx.clients = p.clients.get();
   ctx.tariffs = p.firm.get();
   ctx.firm = p.firm.get();
   // Runs on the writer thread, inside its transaction: sees this batch's own writes.
@@ -258,7 +289,9 @@ void reglamentd::start() {
   aopt.render_text = [engine = p.engine.get()](const case_state& s, const playbook& b, const std::string& t) {
     return interpreter(engine->context()).render_text(s, b, t);
   };
-  p.routes = std::make_unique<http::api>(*p.writer_, *p.reads, p.books, p.firm.get(), p.metrics, aopt);
+  aopt.clients = p.clients.get();
+  aopt.tariffs = p.tariff_ids;
+  p.routes = std::make_unique<http::api>(*p.writer_, *p.reads, p.books, p.clients.get(), p.metrics, aopt);
 
   http::session_options sopt;
   sopt.body_limit = cfg_.http.body_limit;
@@ -294,6 +327,8 @@ void reglamentd::start() {
     std::unique_lock lock(p.checkpoint_mutex);
     while (!p.checkpoint_cv.wait_for(lock, std::chrono::seconds(1), [&p] { return p.checkpoint_stop; })) {
       try {
+        // A `reglament clients import` beside the running daemon is seen within a second.
+        if (p.clients->refresh()) log_.info("clients reloaded", {{"clients", std::to_string(p.clients->snapshot()->clients().size())}});
         p.checkpoint_store->checkpoint_passive();
       } catch (const std::exception& e) {
         log_.warn("WAL checkpoint failed; will retry", {{"error", e.what()}});

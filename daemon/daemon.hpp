@@ -47,6 +47,7 @@ class reglamentd {
  private:
   struct parts;
   void stop_checkpointer();
+  void open_clients();
   void start_scheduler();
   void stop_scheduler();
   daemon_config cfg_;

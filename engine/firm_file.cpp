@@ -1,12 +1,15 @@
 #include "engine/firm_file.hpp"
 
+#include "engine/client_yaml.hpp"
 #include "engine/duration.hpp"
+#include "engine/inn.hpp"
 #include "engine/text.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -62,10 +65,6 @@ bool parse_percent(const std::string& s, int& out) {
   return true;
 }
 
-std::string normalize_contact(std::string_view channel, std::string_view address) {
-  return channel == "email" ? fold_case(address) : std::string(address);
-}
-
 // `sla: { first_reply: 30 рабочих минут, idle: 4 рабочих часа, deadline: 5 рабочих дней }`
 sla_terms read_sla(const YAML::Node& n, const std::string& owner,
                    const std::function<void(const YAML::Node&, std::string)>& err) {
@@ -118,6 +117,78 @@ std::string tariff_on(const client_info& client, std::string_view local_date) {
   for (const auto& [from, tariff] : client.tariff_changes)
     if (from <= local_date) id = tariff;
   return id;
+}
+
+client_def read_client(const YAML::Node& c, const std::function<void(const YAML::Node&, std::string)>& err) {
+  client_def d;
+  d.info.id = scalar(c, "id");
+  d.info.name = scalar(c, "name");
+  d.info.address_as = scalar(c, "address");
+  d.info.tariff_id = scalar(c, "tariff");
+  // tariffs: [{tariff: start}, {tariff: standard, from: 2026-12-01}] — a change from a date.
+  for (const auto& t : c["tariffs"]) {
+    auto id = scalar(t, "tariff");
+    auto from = scalar(t, "from");
+    if (id.empty()) err(t, "client " + d.info.id + ": tariffs: expected {tariff: ID, from: YYYY-MM-DD}");
+    if (d.info.tariff_id.empty() && from.empty()) {
+      d.info.tariff_id = id;
+    } else if (!valid_local_date(from)) {
+      err(t, "client " + d.info.id + ": tariffs: tariff " + id + ": expected from: YYYY-MM-DD");
+    } else if (!d.info.tariff_changes.empty() && from <= d.info.tariff_changes.back().first) {
+      err(t, "client " + d.info.id + ": tariffs: changes must go in date order");
+    } else {
+      if (d.info.tariff_id.empty()) d.info.tariff_id = id;  // the first entry has a date: before it, the same
+      d.info.tariff_changes.emplace_back(from, id);
+    }
+  }
+  d.info.manager = scalar(c, "manager");
+  d.info.accountant = scalar(c, "accountant");
+  if (d.info.id.empty()) err(c, "client: expected an id");
+  if (auto form = scalar(c, "form"); !form.empty()) {
+    if (form != "Вы" && form != "ты") err(c["form"], "client " + d.info.id + ": form: expected Вы or ты");
+    d.info.informal = form == "ты";
+  }
+  if (auto tz = scalar(c, "timezone"); !tz.empty()) {
+    if (auto off = parse_offset(tz))
+      d.info.utc_offset_minutes = *off;
+    else
+      err(c["timezone"], "client " + d.info.id + ": timezone: expected an offset like +03:00");
+  }
+  d.info.inn = scalar(c, "inn");
+  if (!d.info.inn.empty())
+    if (auto why = inn_problem(d.info.inn)) err(c["inn"], "client " + d.info.id + ": " + *why);
+  if (auto lang = scalar(c, "language"); !lang.empty()) {
+    if (lang == "ru" || lang == "en")
+      d.info.language = lang;
+    else
+      err(c["language"], "client " + d.info.id + ": language: expected ru or en");
+  }
+  if (const auto& h = c["holiday"]; h) {
+    d.info.holiday_title = scalar(h, "title");
+    d.info.holiday = parse_annual_date(scalar(h, "date"));
+    if (!d.info.holiday.valid()) err(h, "client " + d.info.id + ": holiday: expected date: MM-DD");
+  }
+  d.info.sla = read_sla(c["sla"], "client " + d.info.id, err);
+  for (const auto& b : c["birthdays"]) {
+    contact_birthday cb{scalar(b, "name"), parse_annual_date(scalar(b, "date"))};
+    if (cb.name.empty() || !cb.date.valid())
+      err(b, "client " + d.info.id + ": birthdays: expected {name: ..., date: MM-DD}");
+    d.info.birthdays.push_back(std::move(cb));
+  }
+  for (const auto& ch : c["contacts"]) {
+    auto channel = ch.first.as<std::string>();
+    if (!ch.second.IsSequence()) {
+      err(ch.second, "client " + d.info.id + ": contacts: " + channel + ": expected a list like [a@b.ru]");
+      continue;
+    }
+    for (const auto& a : ch.second) {
+      auto address = a.as<std::string>();
+      if (auto why = contact_problem(channel, address))
+        err(a, "client " + d.info.id + ": contacts: " + *why);
+      d.contacts.push_back({channel, normalize_contact(channel, address)});
+    }
+  }
+  return d;
 }
 
 const char* to_string(tariff_outcome o) {
@@ -279,85 +350,53 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
   }
 
 
+  std::vector<client_def> clients;
   for (const auto& c : root["clients"]) {
-    client_def d;
-    d.info.id = scalar(c, "id");
-    d.info.name = scalar(c, "name");
-    d.info.address_as = scalar(c, "address");
-    d.info.informal = scalar(c, "form") == "ты";
-    d.info.tariff_id = scalar(c, "tariff");
-    // tariffs: [{tariff: start}, {tariff: standard, from: 2026-12-01}] — a change from a date.
-    for (const auto& t : c["tariffs"]) {
-      auto id = scalar(t, "tariff");
-      auto from = scalar(t, "from");
-      if (id.empty()) err(t, "client " + d.info.id + ": tariffs: expected {tariff: ID, from: YYYY-MM-DD}");
-      if (d.info.tariff_id.empty() && from.empty()) {
-        d.info.tariff_id = id;
-      } else if (!valid_local_date(from)) {
-        err(t, "client " + d.info.id + ": tariffs: tariff " + id + ": expected from: YYYY-MM-DD");
-      } else if (!d.info.tariff_changes.empty() && from <= d.info.tariff_changes.back().first) {
-        err(t, "client " + d.info.id + ": tariffs: changes must go in date order");
-      } else {
-        if (d.info.tariff_id.empty()) d.info.tariff_id = id;  // the first entry has a date: before it, the same
-        d.info.tariff_changes.emplace_back(from, id);
-      }
-    }
-    d.info.manager = scalar(c, "manager");
-    d.info.accountant = scalar(c, "accountant");
-    if (auto tz = scalar(c, "timezone"); !tz.empty()) {
-      if (auto off = parse_offset(tz))
-        d.info.utc_offset_minutes = *off;
-      else
-        err(c["timezone"], "client " + d.info.id + ": timezone: expected an offset like +03:00");
-    }
-    d.info.inn = scalar(c, "inn");
-    d.info.sla = read_sla(c["sla"], "client " + d.info.id, err);
-    if (auto lang = scalar(c, "language"); !lang.empty()) {
-      if (lang == "ru" || lang == "en")
-        d.info.language = lang;
-      else
-        err(c["language"], "client " + d.info.id + ": language: expected ru or en");
-    }
-    if (const auto& h = c["holiday"]; h) {
-      d.info.holiday_title = scalar(h, "title");
-      d.info.holiday = parse_annual_date(scalar(h, "date"));
-      if (!d.info.holiday.valid()) err(h, "client " + d.info.id + ": holiday: expected date: MM-DD");
-    }
-    for (const auto& b : c["birthdays"]) {
-      contact_birthday cb{scalar(b, "name"), parse_annual_date(scalar(b, "date"))};
-      if (cb.name.empty() || !cb.date.valid())
-        err(b, "client " + d.info.id + ": birthdays: expected {name: ..., date: MM-DD}");
-      d.info.birthdays.push_back(std::move(cb));
-    }
-    if (d.info.id.empty()) err(c, "client: expected an id");
+    auto d = read_client(c, err);
     if (!firm->tariffs_.count(d.info.tariff_id))
       err(c, "client " + d.info.id + ": unknown tariff '" + d.info.tariff_id + "'");
     for (const auto& [from, id] : d.info.tariff_changes)
       if (!firm->tariffs_.count(id)) err(c["tariffs"], "client " + d.info.id + ": tariffs: unknown tariff '" + id + "'");
-    for (const auto& ch : c["contacts"]) {
-      auto channel = ch.first.as<std::string>();
-      for (const auto& a : ch.second)
-        d.contacts.push_back({channel, normalize_contact(channel, a.as<std::string>())});
-    }
-    firm->clients_.push_back(std::move(d));
+    clients.push_back(std::move(d));
   }
   // Names in signatures come from `staff:`; a login missing there would sign as the default.
   if (!firm->staff_.empty())
-    for (const auto& c : firm->clients_)
+    for (const auto& c : clients)
       for (const auto& login : {c.info.manager, c.info.accountant})
         if (!login.empty() && !firm->staff(login))
           problems.push_back({severity::warning, pos_of(root["clients"], name), "",
                               "client " + c.info.id + ": '" + login + "' is not in staff: (no name for signatures)"});
   if (has_errors(problems)) return nullptr;
-  firm->build_indexes();
+  firm->clients_ = client_index(std::move(clients));
   return firm;
 }
 
-void firm_file::build_indexes() {
-  for (std::size_t i = 0; i < clients_.size(); ++i) {
-    by_id_.emplace(clients_[i].info.id, i);
-    for (const auto& k : clients_[i].contacts) by_contact_.emplace(k.channel + '\n' + k.address, i);
+std::vector<client_def> firm_file::parse_clients(const std::string& yaml, const std::string& name,
+                                                 diagnostics& problems, std::vector<source_pos>* positions) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    problems.push_back({severity::error, {name, e.mark.line + 1, e.mark.column + 1}, "", e.msg});
+    return {};
   }
+  auto err = [&](const YAML::Node& n, std::string msg) {
+    problems.push_back({severity::error, pos_of(n, name), "", std::move(msg)});
+  };
+  if (!root.IsMap() || !root["clients"] || !root["clients"].IsSequence()) {
+    err(root, "expected a map with a `clients:` list");
+    return {};
+  }
+  std::vector<client_def> clients;
+  for (const auto& c : root["clients"]) {
+    if (!c.IsMap()) {
+      err(c, "client: expected a map with id, name, inn, tariff, contacts, ...");
+      continue;
+    }
+    clients.push_back(read_client(c, err));
+    if (positions) positions->push_back(pos_of(c, name));
+  }
+  return clients;
 }
 
 std::string firm_file::beside(const std::string& playbooks_dir) {
@@ -370,34 +409,19 @@ std::string firm_file::beside(const std::string& playbooks_dir) {
 }
 
 std::optional<client_info> firm_file::find(std::string_view client_id) const {
-  auto it = by_id_.find(std::string(client_id));
-  if (it == by_id_.end()) return std::nullopt;
-  return clients_[it->second].info;
+  return clients_.find(client_id);
 }
 
 std::optional<client_info> firm_file::find_by_contact(std::string_view channel,
                                                       std::string_view sender) const {
-  auto it = by_contact_.find(std::string(channel) + '\n' + normalize_contact(channel, sender));
-  if (it == by_contact_.end()) return std::nullopt;
-  return clients_[it->second].info;
+  return clients_.find_by_contact(channel, sender);
 }
 
 std::optional<client_contact> firm_file::preferred_contact(std::string_view client_id) const {
-  auto it = by_id_.find(std::string(client_id));
-  if (it == by_id_.end() || clients_[it->second].contacts.empty()) return std::nullopt;
-  const auto& contacts = clients_[it->second].contacts;
-  auto email = std::find_if(contacts.begin(), contacts.end(), [](const contact_def& k) { return k.channel == "email"; });
-  const auto& k = email != contacts.end() ? *email : contacts.front();
-  return client_contact{k.channel, k.address};
+  return clients_.preferred_contact(client_id);
 }
 
-std::vector<client_info> firm_file::all() const {
-  std::vector<client_info> out;
-  out.reserve(clients_.size());
-  for (const auto& c : clients_) out.push_back(c.info);
-  std::sort(out.begin(), out.end(), [](const client_info& a, const client_info& b) { return a.id < b.id; });
-  return out;
-}
+std::vector<client_info> firm_file::all() const { return clients_.all(); }
 
 tariff_check firm_file::check(const client_info& client, const tariff_request& request,
                               const tariff_lookups& store) const {

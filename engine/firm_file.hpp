@@ -4,6 +4,7 @@
 // brings them into the store. Immutable after load; thread-safe to read.
 #pragma once
 
+#include "engine/client_index.hpp"
 #include "engine/diagnostic.hpp"
 #include "engine/firm.hpp"
 
@@ -41,22 +42,18 @@ struct tariff_def {
   sla_terms sla;                      // response targets for the tariff's clients
 };
 
-struct contact_def {
-  std::string channel;
-  std::string address;  // folded for email
-};
-
-struct client_def {
-  client_info info;
-  std::vector<contact_def> contacts;
-};
-
 class firm_file final : public client_directory, public tariff_book, public firm_profile {
  public:
   // Loads `path`; on failure returns nullptr and fills `problems` with positions.
   static std::unique_ptr<firm_file> load(const std::string& path, diagnostics& problems);
   static std::unique_ptr<firm_file> parse(const std::string& yaml, const std::string& name,
                                           diagnostics& problems);
+  // Only the `clients:` list of a YAML document in this file's shape (tariff ids are not
+  // checked: the caller knows its tariffs). `positions[i]` is where clients[i] starts.
+  // Problems land in `problems`; the clients read are returned even then.
+  static std::vector<client_def> parse_clients(const std::string& yaml, const std::string& name,
+                                               diagnostics& problems,
+                                               std::vector<source_pos>* positions = nullptr);
 
   // The firm file shipped beside a playbook folder: the first DIR/firm/*.yaml, or "".
   static std::string beside(const std::string& playbooks_dir);
@@ -75,7 +72,7 @@ class firm_file final : public client_directory, public tariff_book, public firm
   std::optional<staff_member> staff_with_role(std::string_view role) const override;
   sla_terms sla(const client_info& client) const override;
 
-  const std::vector<client_def>& clients() const { return clients_; }
+  const std::vector<client_def>& clients() const { return clients_.clients(); }
   const std::vector<staff_member>& staff_list() const { return staff_; }
   const std::vector<service_def>& services() const { return services_; }
   const std::map<std::string, tariff_def>& tariffs() const { return tariffs_; }
@@ -88,12 +85,7 @@ class firm_file final : public client_directory, public tariff_book, public firm
   int discount_percent_ = 0;
   long discount_rubles_ = 0;
   std::string payment_due_, payment_reminder_after_, unpaid_close_after_;  // pricing: terms
-  void build_indexes();
-
-  std::vector<client_def> clients_;
-  // Lookups run several times per event: indexes, not scans (see docs/BENCHMARKS.md).
-  std::unordered_map<std::string, std::size_t> by_id_;
-  std::unordered_map<std::string, std::size_t> by_contact_;  // "channel\naddress"
+  client_index clients_;
   std::vector<staff_member> staff_;
   std::string firm_name_en_;
   std::vector<service_def> services_;

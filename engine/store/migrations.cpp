@@ -153,11 +153,48 @@ CREATE TABLE service_corrections(
 ) STRICT, WITHOUT ROWID;
 )sql";
 
-constexpr std::array<migration, 4> all{{
+// The firm's clients and their contacts, managed by `reglament clients` and the API.
+// A contact (channel, normalised address) belongs to one client at most.
+constexpr const char* schema_v5_clients = R"sql(
+CREATE TABLE clients(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  inn TEXT NOT NULL,
+  address_as TEXT NOT NULL,
+  informal INTEGER NOT NULL,
+  tariff TEXT NOT NULL,
+  manager TEXT NOT NULL,
+  accountant TEXT NOT NULL,
+  utc_offset_minutes INTEGER NOT NULL,
+  language TEXT NOT NULL,
+  holiday_title TEXT NOT NULL,
+  holiday TEXT NOT NULL,
+  birthdays TEXT NOT NULL,
+  sla TEXT NOT NULL
+) STRICT;
+CREATE TABLE client_contacts(
+  client_id TEXT NOT NULL REFERENCES clients(id),
+  n INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  address TEXT NOT NULL,
+  PRIMARY KEY(client_id, n),
+  UNIQUE(channel, address)
+) STRICT;
+-- Bumped by every change to the two tables above: a daemon polls it to see another
+-- process's import without reloading the clients on every commit of the database.
+CREATE TABLE clients_version(
+  one INTEGER PRIMARY KEY CHECK(one = 1),
+  version INTEGER NOT NULL
+) STRICT;
+INSERT INTO clients_version VALUES(1, 0);
+)sql";
+
+constexpr std::array<migration, 5> all{{
     {1, "create the schema", schema_v1},
     {2, "invoices and reply buttons", schema_v2_invoices},
     {3, "schedule runs", schema_v3_schedule_runs},
     {4, "service corrections", schema_v4_service_corrections},
+    {5, "clients and their contacts", schema_v5_clients},
 }};
 
 constexpr std::array<derived_table, 7> derived{{

@@ -138,6 +138,80 @@ TEST_CASE("reglamentd serves the API end to end", "[integration]") {
   CHECK_THAT(d.log(), Catch::Contains("reglamentd stopped"));
 }
 
+TEST_CASE("clients: seeded from the firm file, managed over the API, a linked sender is recognised",
+          "[integration]") {
+  auto dir = temp_dir("it-clients");
+  daemon_process d(dir, {});
+  http_client c(d.port());
+
+  auto list = c.get("/api/v1/clients");
+  REQUIRE(list.status == 200);
+  const auto seeded = body(list)["clients"].size();
+  CHECK(seeded >= 20);  // every client of the demo firm
+  CHECK(body(list)["clients"][0]["id"] < body(list)["clients"][1]["id"]);
+  auto start = c.get("/api/v1/clients?tariff=start&manager=manager");
+  for (const auto& k : body(start)["clients"]) CHECK(k["tariff"] == "start");
+  auto one = c.get("/api/v1/clients/romashka");
+  REQUIRE(one.status == 200);
+  CHECK(body(one)["client"]["inn"] == "5260181598");
+  CHECK(body(one)["client"]["contacts"]["email"][0] == "anna@romashka.ru");
+  CHECK(body(one)["client"]["open_cases"] == 0);
+  CHECK(c.get("/api/v1/clients/nobody").status == 404);
+
+  // A stranger writes: the unknown-sender playbook, no client.
+  auto first = c.post("/api/v1/inbound", inbound("s1", "777001", "Добрый день, это Вектор, новый номер").dump());
+  REQUIRE(first.status == 201);
+  auto case1 = body(c.get("/api/v1/cases/" + std::to_string(body(first)["case"].get<long long>())));
+  CHECK(case1["case"]["client"].is_null());
+
+  auto link = [&](const std::string& id, const std::string& channel, const std::string& address) {
+    return c.post("/api/v1/clients/" + id + "/contacts", json{{"channel", channel}, {"address", address}}.dump());
+  };
+  auto linked = link("vektor", "telegram", "777001");
+  CHECK(linked.status == 201);
+  CHECK(body(linked)["client"]["contacts"]["telegram"].size() == 2);
+  CHECK(link("vektor", "telegram", "777001").status == 200);
+  auto taken = link("romashka", "telegram", "777001");
+  CHECK(taken.status == 409);
+  CHECK(body(taken)["error"]["message"] == "telegram 777001 is a contact of client vektor");
+  CHECK(link("vektor", "phone", "12").status == 422);
+  CHECK(link("nobody", "telegram", "777002").status == 404);
+
+  // The next message from that sender (a new thread) opens a case for Вектор.
+  auto j = inbound("s2", "777001", "Пришлите, пожалуйста, выписку");
+  j["thread"] = "t2";
+  auto second = c.post("/api/v1/inbound", j.dump());
+  REQUIRE(second.status == 201);
+  auto case2 = body(c.get("/api/v1/cases/" + std::to_string(body(second)["case"].get<long long>())));
+  CHECK(case2["case"]["client"]["id"] == "vektor");
+  CHECK(body(c.get("/api/v1/clients/vektor"))["client"]["open_cases"] == 1);
+
+  // Create, then update, one client; a bad INN is 422 with its place, another's contact 409.
+  json novaya = {{"id", "novaya"}, {"name", "ООО «Новая»"}, {"inn", "7707083893"}, {"tariff", "start"},
+                 {"form", "ты"}, {"contacts", {{"email", {"Info@Novaya.ru"}}}}};
+  auto created = c.post("/api/v1/clients", novaya.dump());
+  REQUIRE(created.status == 201);
+  CHECK(body(created)["client"]["contacts"]["email"][0] == "info@novaya.ru");
+  novaya["manager"] = "manager2";
+  auto updated = c.post("/api/v1/clients", novaya.dump());
+  CHECK(updated.status == 200);
+  CHECK(body(updated)["client"]["manager"] == "manager2");
+  novaya["inn"] = "7707083894";
+  auto bad = c.post("/api/v1/clients", novaya.dump());
+  CHECK(bad.status == 422);
+  CHECK_THAT(body(bad)["error"]["message"].get<std::string>(), Catch::Contains("INN 7707083894: check digit 4 expected 3"));
+  novaya["inn"] = "7707083893";
+  novaya["tariff"] = "gold";
+  CHECK_THAT(body(c.post("/api/v1/clients", novaya.dump()))["error"]["message"].get<std::string>(),
+             Catch::Contains("unknown tariff 'gold'"));
+  novaya["tariff"] = "start";
+  novaya["contacts"] = {{"telegram", {"100001"}}};
+  CHECK(c.post("/api/v1/clients", novaya.dump()).status == 409);
+  novaya["colour"] = "red";
+  CHECK(c.post("/api/v1/clients", novaya.dump()).status == 400);
+  CHECK(body(c.get("/api/v1/clients"))["clients"].size() == seeded + 1);
+}
+
 TEST_CASE("a misconfiguration stops reglamentd with one message naming the key", "[integration]") {
   auto dir = temp_dir("it-config");
   std::ofstream(dir + "/bad.toml") << "[http]\nlisten = \"8080\"\n";

@@ -90,3 +90,65 @@ TEST_CASE("cases: reads the daemon's database; a missing case is an error", "[cl
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("reglament: store /nonexistent/dir/x.db: open"));
 }
+
+TEST_CASE("clients: import a CSV, list, show, link, and a bad file imports nothing", "[cli]") {
+  namespace fs = std::filesystem;
+  auto dir = fs::temp_directory_path() / ("reglament-cli-clients-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto db = (dir / "r.db").string();
+  const auto csv = (dir / "clients.csv").string();
+  std::ofstream(csv) << "id,name,inn,address,form,tariff,manager,email,telegram,phone,holiday\n"
+                        "romashka,ООО «Ромашка»,5260181598,Анна Сергеевна,Вы,standard,manager,anna@romashka.ru,"
+                        "100001,8 912 345-67-89,День бухгалтера 11-21\n"
+                        "ip_smirnova,ИП Смирнова Е. В.,796030824605,Елена,ты,start,manager2,,100003,,\n";
+  const auto firm = " --firm " + src + "/playbooks/bookkeeping/firm/demo-firm.yaml";
+  const auto clients = "clients --db " + db + " ";
+
+  auto imported = run(clients + "import " + csv + firm);
+  INFO(imported.out);
+  REQUIRE(imported.code == 0);
+  CHECK_THAT(imported.out, Catch::Contains("2 clients added, 0 updated, 0 unchanged; 4 contacts added"));
+  auto again = run(clients + "import " + csv + firm);
+  CHECK_THAT(again.out, Catch::Contains("0 clients added, 0 updated, 2 unchanged; 0 contacts added"));
+
+  auto list = run(clients + "list");
+  CHECK(list.code == 0);
+  CHECK_THAT(list.out, Catch::Contains("ООО «Ромашка»"));
+  CHECK_THAT(list.out, Catch::Contains("2 clients"));
+  auto start = run(clients + "list --tariff start");
+  CHECK_THAT(start.out, Catch::Contains("ip_smirnova"));
+  CHECK_THAT(start.out, !Catch::Contains("romashka"));
+  CHECK_THAT(start.out, Catch::Contains("1 clients"));
+  CHECK_THAT(run(clients + "list --manager manager2").out, Catch::Contains("ip_smirnova"));
+
+  auto show = run(clients + "show romashka");
+  CHECK(show.code == 0);
+  CHECK_THAT(show.out, Catch::Contains("inn          5260181598"));
+  CHECK_THAT(show.out, Catch::Contains("holiday      11-21 День бухгалтера"));
+  CHECK_THAT(show.out, Catch::Contains("open cases   0"));
+  CHECK_THAT(show.out, Catch::Contains("phone      +79123456789"));
+  auto missing = run(clients + "show nobody");
+  CHECK(missing.code == 1);
+  CHECK_THAT(missing.out, Catch::Contains("client nobody is not in"));
+
+  auto link = run(clients + "link telegram 777001 ip_smirnova");
+  CHECK(link.code == 0);
+  CHECK_THAT(link.out, Catch::Contains("telegram 777001 is now a contact of client ip_smirnova"));
+  auto taken = run(clients + "link telegram 777001 romashka");
+  CHECK(taken.code == 1);
+  CHECK_THAT(taken.out, Catch::Contains("telegram 777001 is a contact of client ip_smirnova"));
+  CHECK_THAT(run(clients + "show ip_smirnova").out, Catch::Contains("telegram   777001"));
+
+  const auto bad = (dir / "bad.csv").string();
+  std::ofstream(bad) << "id,name,inn,tariff,telegram\n"
+                        "vektor,ООО «Вектор»,1860913905,business,200002\n"
+                        "kvadrat,ООО «Квадрат»,7707083894,gold,100001\n";
+  auto refused = run(clients + "import " + bad + firm);
+  CHECK(refused.code == 1);
+  CHECK_THAT(refused.out, Catch::Contains("bad.csv:3:23: error: client kvadrat: INN 7707083894: check digit 4 expected 3"));
+  CHECK_THAT(refused.out, Catch::Contains("bad.csv:3:1: error: client kvadrat: unknown tariff 'gold'"));
+  CHECK_THAT(refused.out, Catch::Contains("nothing imported: 2 problems in " + bad));
+  CHECK_THAT(run(clients + "show vektor").out, Catch::Contains("client vektor is not in"));
+  fs::remove_all(dir);
+}

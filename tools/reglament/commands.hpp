@@ -12,5 +12,6 @@ void add_graph_command(CLI::App& app);     // reglament graph PLAYBOOK --format 
 void add_rehearse_command(CLI::App& app);  // reglament rehearse PLAYBOOK
 void add_test_command(CLI::App& app);      // reglament test PATH
 void add_cases_command(CLI::App& app);     // reglament cases list|show
+void add_clients_command(CLI::App& app);   // reglament clients import|list|show|link
 
 }  // namespace reglament::cli

@@ -1,6 +1,7 @@
 #include "adapters/http/router/api.hpp"
 
 #include "engine/case_state.hpp"
+#include "engine/store/client_registry.hpp"
 #include "engine/text.hpp"
 
 #include <fmt/format.h>
@@ -266,6 +267,25 @@ void api::handle(request&& req, std::function<void(reply)> respond) {
       if (rest.substr(slash) == "/payments") {
         if (c->method != verb::post) return c->fail(405, "method_not_allowed", "use POST");
         return pay_invoice(c, number);
+      }
+    }
+    if (p == "/api/v1/clients" || p == "/api/v1/clients/") {
+      if (c->method == verb::get) return list_clients(c);
+      if (c->method == verb::post) return put_client(c);
+      return c->fail(405, "method_not_allowed", "use GET or POST");
+    }
+    constexpr std::string_view clients_prefix = "/api/v1/clients/";
+    if (p.rfind(clients_prefix, 0) == 0) {
+      auto rest = percent_decode(std::string_view(p).substr(clients_prefix.size()));
+      auto slash = rest.find('/');
+      auto id = rest.substr(0, slash);
+      if (slash == std::string::npos) {
+        if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+        return get_client(c, id);
+      }
+      if (rest.substr(slash) == "/contacts") {
+        if (c->method != verb::post) return c->fail(405, "method_not_allowed", "use POST");
+        return link_contact(c, id);
       }
     }
     constexpr std::string_view cases_prefix = "/api/v1/cases/";
@@ -603,6 +623,118 @@ void api::pay_invoice(const ctx_ptr& c, const std::string& number) {
            }
            k.send(200, {{"case", r.id}, {"invoice", row ? invoice_json(*row) : json()}, {"facts", facts}});
          });
+}
+
+namespace {
+
+std::string annual_text(const annual_date& d) { return fmt::format("{:02}-{:02}", d.month, d.day); }
+
+// The client in the shape POST /api/v1/clients takes: what GET gives can be sent back.
+json client_json(const client_def& d) {
+  const auto& c = d.info;
+  const int a = c.utc_offset_minutes < 0 ? -c.utc_offset_minutes : c.utc_offset_minutes;
+  json birthdays = json::array();
+  for (const auto& b : c.birthdays) birthdays.push_back({{"name", b.name}, {"date", annual_text(b.date)}});
+  json contacts = json::object();
+  for (const auto& k : d.contacts) contacts[k.channel].push_back(k.address);
+  json sla = json::object();
+  if (c.sla.first_reply) sla["first_reply"] = c.sla.first_reply->text;
+  if (c.sla.idle) sla["idle"] = c.sla.idle->text;
+  if (c.sla.deadline) sla["deadline"] = c.sla.deadline->text;
+  return {{"id", c.id},
+          {"name", c.name},
+          {"inn", c.inn},
+          {"address", c.address_as},
+          {"form", c.informal ? "ты" : "Вы"},
+          {"tariff", c.tariff_id},
+          {"manager", c.manager},
+          {"accountant", c.accountant},
+          {"timezone", fmt::format("{}{:02}:{:02}", c.utc_offset_minutes < 0 ? '-' : '+', a / 60, a % 60)},
+          {"language", c.language},
+          {"holiday", c.holiday.valid() ? json{{"title", c.holiday_title}, {"date", annual_text(c.holiday)}} : json()},
+          {"birthdays", birthdays},
+          {"sla", sla},
+          {"contacts", contacts}};
+}
+
+client_registry& registry_of(client_registry* r) {
+  if (!r) throw invalid{503, "unavailable", "clients are not managed by this server", {}};
+  return *r;
+}
+
+}  // namespace
+
+void api::list_clients(const ctx_ptr& c) {
+  auto& reg = registry_of(opt_.clients);
+  std::string tariff, manager;
+  for (const auto& [k, v] : c->query) {
+    if (k == "tariff")
+      tariff = v;
+    else if (k == "manager")
+      manager = v;
+    else
+      throw invalid{400, "unknown_field", fmt::format("unknown query parameter '{}'", k), k};
+  }
+  auto snap = reg.snapshot();
+  json out = json::array();
+  for (const auto& d : snap->clients()) {  // in id order
+    if ((!tariff.empty() && d.info.tariff_id != tariff) || (!manager.empty() && d.info.manager != manager)) continue;
+    out.push_back(client_json(d));
+  }
+  c->send(200, {{"clients", out}});
+}
+
+void api::get_client(const ctx_ptr& c, const std::string& id) {
+  auto& reg = registry_of(opt_.clients);
+  auto snap = reg.snapshot();
+  const auto* d = snap->get(id);
+  if (!d) return c->fail(404, "not_found", fmt::format("no client '{}'", id));
+  auto body = client_json(*d);
+  body["open_cases"] = reg.open_cases(id);
+  c->send(200, {{"client", body}});
+}
+
+void api::put_client(const ctx_ptr& c) {
+  auto& reg = registry_of(opt_.clients);
+  only_fields(parse_body(c->body), {"id", "name", "inn", "address", "form", "tariff", "manager", "accountant",
+                                    "timezone", "language", "holiday", "birthdays", "sla", "contacts"});
+  diagnostics problems;
+  auto batch = parse_client_document(c->body, "body", problems);
+  auto fail_with = [&](int status) {
+    std::string all;
+    for (const auto& d : problems) all += (all.empty() ? "" : "; ") + d.to_string();
+    c->fail(status, code_for(status), all);
+  };
+  if (!problems.empty()) return fail_with(422);
+  const auto& d = batch.clients.front();
+  auto snap = reg.snapshot();
+  for (const auto& k : d.contacts)
+    if (auto owner = snap->owner_of(k.channel, k.address); !owner.empty() && owner != d.info.id)
+      return c->fail(409, "conflict",
+                     fmt::format("{} {} is a contact of client {}", k.channel, k.address, owner), "contacts");
+  auto r = reg.import(batch, opt_.tariffs.empty() ? nullptr : &opt_.tariffs, problems);
+  if (!r) return fail_with(422);
+  c->send(r->added ? 201 : 200, {{"client", client_json(*reg.snapshot()->get(d.info.id))},
+                                 {"created", r->added > 0},
+                                 {"contacts_added", r->contacts_added}});
+}
+
+void api::link_contact(const ctx_ptr& c, const std::string& id) {
+  auto& reg = registry_of(opt_.clients);
+  auto j = parse_body(c->body);
+  only_fields(j, {"channel", "address"});
+  auto channel = *string_field(j, "channel", true);
+  auto address = *string_field(j, "address", true);
+  auto r = reg.link_contact(channel, address, id);
+  switch (r.status) {
+    case link_status::linked:
+    case link_status::already_linked:
+      return c->send(r.status == link_status::linked ? 201 : 200,
+                     {{"client", client_json(*reg.snapshot()->get(id))}, {"message", r.message}});
+    case link_status::unknown_client: return c->fail(404, "not_found", r.message);
+    case link_status::taken: return c->fail(409, "conflict", r.message, "address");
+    case link_status::invalid: return c->fail(422, "unprocessable", r.message, "address");
+  }
 }
 
 }  // namespace reglament::http

@@ -15,7 +15,12 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
+
+namespace reglament {
+class client_registry;
+}
 
 namespace reglament::http {
 
@@ -44,6 +49,11 @@ struct api_options {
   std::function<void(metric_registry&)> on_scrape;
   // Fills a step's instruction or prompt with the case's variables; null: shown as written.
   std::function<std::string(const case_state&, const playbook&, const std::string&)> render_text;
+  // The clients behind /api/v1/clients (list, show, create or update, link a contact);
+  // null: those routes answer 503. `tariffs`: the tariff ids a client may have; empty:
+  // not checked.
+  client_registry* clients = nullptr;
+  std::set<std::string> tariffs;
 };
 
 // Builds a JSON error response: {"error": {"code", "message", "field"?}}.
@@ -76,6 +86,10 @@ class api {
   void list_invoices(const ctx_ptr& c);
   void get_invoice(const ctx_ptr& c, const std::string& number);
   void pay_invoice(const ctx_ptr& c, const std::string& number);
+  void list_clients(const ctx_ptr& c);
+  void get_client(const ctx_ptr& c, const std::string& id);
+  void put_client(const ctx_ptr& c);
+  void link_contact(const ctx_ptr& c, const std::string& id);
   void submit(const ctx_ptr& c, writer::work w, std::function<void(context&, const engine_result&)> ok);
 
   writer& writer_;

@@ -1,6 +1,7 @@
 #include "engine/store/sqlite_store.hpp"
 
 #include "engine/store/migrations.hpp"
+#include "tests/fakes/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
@@ -17,26 +18,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A scratch directory removed at the end of the test.
-class temp_dir {
- public:
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = fs::temp_directory_path() /
-            ("reglament-store-test-" + std::to_string(stamp) + "-" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 // A second, raw connection: what another process (or a careless admin) could do.
 class raw_db {
@@ -155,7 +136,7 @@ TEST_CASE("files are opened in WAL mode; :memory: works", "[store]") {
   CHECK(raw_db(path).text("PRAGMA journal_mode") == "wal");
 
   sqlite_store mem(":memory:");
-  CHECK(mem.schema_version() == 1);
+  CHECK(mem.schema_version() == sqlite_schema::latest_version());
   case_state st = intake(mem, mem.next_case_id(), "t1");
   CHECK(mem.load_case(1).has_value());
 }
