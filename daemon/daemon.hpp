@@ -47,9 +47,9 @@ class reglamentd {
  private:
   struct parts;
   void stop_checkpointer();
-  void open_clients();
   void start_scheduler();
   void stop_scheduler();
+  void open_clients();
   daemon_config cfg_;
   logger& log_;
   std::unique_ptr<parts> parts_;

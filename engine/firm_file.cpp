@@ -112,13 +112,6 @@ bool valid_local_date(const std::string& s) {
 
 }  // namespace
 
-std::string tariff_on(const client_info& client, std::string_view local_date) {
-  std::string id = client.tariff_id;
-  for (const auto& [from, tariff] : client.tariff_changes)
-    if (from <= local_date) id = tariff;
-  return id;
-}
-
 client_def read_client(const YAML::Node& c, const std::function<void(const YAML::Node&, std::string)>& err) {
   client_def d;
   d.info.id = scalar(c, "id");
@@ -191,6 +184,13 @@ client_def read_client(const YAML::Node& c, const std::function<void(const YAML:
   return d;
 }
 
+std::string tariff_on(const client_info& client, std::string_view local_date) {
+  std::string id = client.tariff_id;
+  for (const auto& [from, tariff] : client.tariff_changes)
+    if (from <= local_date) id = tariff;
+  return id;
+}
+
 const char* to_string(tariff_outcome o) {
   switch (o) {
     case tariff_outcome::in_tariff: return "in_tariff";
@@ -234,13 +234,6 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
   }
   firm->firm_name = scalar(root, "firm");
   firm->firm_name_en_ = scalar(root, "firm_en");
-  for (const auto& m : root["staff"]) {
-    staff_member p{scalar(m, "login"), scalar(m, "name"), scalar(m, "name_en"), scalar(m, "role")};
-    if (p.login.empty() || p.name.empty()) err(m, "staff: expected { login: ..., name: ..., role: ... }");
-    if (p.role != "manager" && p.role != "accountant" && p.role != "director")
-      err(m, "staff " + p.login + ": role: expected manager, accountant or director");
-    firm->staff_.push_back(std::move(p));
-  }
   if (const auto& p = root["pricing"]; p) {
     // Payment terms override the playbook's defaults: durations as in a playbook.
     for (auto [key, slot] : {std::pair{"payment_due", &firm->payment_due_},
@@ -267,6 +260,13 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
       err(p["manager_discount_limit"] ? p["manager_discount_limit"] : p,
           "pricing: manager_discount_limit: expected a percent of the list price like 15% or a sum in rubles "
           "like 3000");
+  }
+  for (const auto& m : root["staff"]) {
+    staff_member p{scalar(m, "login"), scalar(m, "name"), scalar(m, "name_en"), scalar(m, "role")};
+    if (p.login.empty() || p.name.empty()) err(m, "staff: expected { login: ..., name: ..., role: ... }");
+    if (p.role != "manager" && p.role != "accountant" && p.role != "director")
+      err(m, "staff " + p.login + ": role: expected manager, accountant or director");
+    firm->staff_.push_back(std::move(p));
   }
 
   for (const auto& s : root["services"]) {
@@ -348,7 +348,6 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
     }
     firm->tariffs_[d.id] = std::move(d);
   }
-
 
   std::vector<client_def> clients;
   for (const auto& c : root["clients"]) {

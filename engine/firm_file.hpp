@@ -7,6 +7,7 @@
 #include "engine/client_index.hpp"
 #include "engine/diagnostic.hpp"
 #include "engine/firm.hpp"
+#include "engine/service_catalog.hpp"
 
 #include <map>
 #include <memory>

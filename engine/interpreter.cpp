@@ -724,13 +724,13 @@ step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr
            {{"channel", first->channel}, {"external_id", first->external_id}, {"sender", first->sender},
             {"text", first->text}});
   if (const auto& c = r.client(); c && !c->manager.empty()) r.emit(fact_kind::assigned, "", {{"to", c->manager}});
+  if (vars && vars->is_object())
+    for (const auto& [name, value] : vars->items()) r.emit(fact_kind::variable_set, "", {{"name", name}, {"value", value}});
   if (first) {
     r.sla_start("first_reply", "");
     r.sla_start("deadline", "");
   }
   r.opening = true;
-  if (vars && vars->is_object())
-    for (const auto& [name, value] : vars->items()) r.emit(fact_kind::variable_set, "", {{"name", name}, {"value", value}});
   if (book->steps.empty())
     r.fail("", "the playbook has no steps");
   else

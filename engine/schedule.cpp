@@ -378,11 +378,11 @@ std::string schedule_rule::describe() const {
     case repeat::monthly_weekday: {
       static const char* ord_m[] = {"первый", "второй", "третий", "четвертый", "пятый"};
       static const char* ord_f[] = {"первую", "вторую", "третью", "четвертую", "пятую"};
+      static const char* ord_n[] = {"первое", "второе", "третье", "четвертое", "пятое"};
       bool fem = weekday == 3 || weekday == 5 || weekday == 6;
       bool neut = weekday == 7;
       std::string ord = nth < 0 ? (fem ? "последнюю" : neut ? "последнее" : "последний")
-                                : (fem ? ord_f[nth - 1] : neut ? "" : ord_m[nth - 1]);
-      if (neut && nth > 0) ord = std::string(ord_m[nth - 1]).substr(0, std::string(ord_m[nth - 1]).size() - 4) + "ое";
+                                : (fem ? ord_f[nth - 1] : neut ? ord_n[nth - 1] : ord_m[nth - 1]);
       out = fmt::format("в {} {} месяца", ord, weekday_name(weekday, true));
       break;
     }

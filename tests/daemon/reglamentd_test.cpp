@@ -237,66 +237,6 @@ TEST_CASE("invalid playbooks stop reglamentd with exit code 2 and every diagnost
   CHECK_THAT(out, Catch::Contains("nowhere"));
 }
 
-TEST_CASE("invoices over the API: list, partial and wrong payments, payment opens the work", "[integration]") {
-  auto dir = temp_dir("it-invoices");
-  daemon_process d(dir, {});
-  http_client c(d.port());
-
-  auto opened = c.post("/api/v1/inbound", inbound("p1", "100001", "Подготовьте приказ на отпуск").dump());
-  REQUIRE(opened.status == 201);
-  const auto id = std::to_string(body(opened)["case"].get<long long>());
-  auto quote = c.post("/api/v1/cases/" + id + "/actions",
-                      json{{"action", "submit"}, {"step", "quote"}, {"values", {{"price", 1500}, {"deadline", "завтра"}}}}
-                          .dump());
-  REQUIRE(quote.status == 200);
-  // The offer carries reply buttons to the channel; the client presses one.
-  bool buttons = false;
-  for (int i = 0; i < 300 && !buttons; ++i) {
-    std::ifstream spool(dir + "/spool/telegram.jsonl");
-    for (std::string line; std::getline(spool, line);)
-      buttons = buttons || json::parse(line).value("buttons", json::array()) == json{"Да, согласен", "Нет"};
-    if (!buttons) std::this_thread::sleep_for(10ms);
-  }
-  CHECK(buttons);
-  REQUIRE(c.post("/api/v1/inbound", inbound("p2", "100001", "Да, согласен").dump()).status == 201);
-
-  auto issued = body(c.get("/api/v1/invoices?status=issued"));
-  REQUIRE(issued["invoices"].size() == 1);
-  auto inv = issued["invoices"][0];
-  const auto number = inv["number"].get<std::string>();
-  CHECK(number.substr(4) == "-0001");  // the first invoice of the (real) year
-  CHECK(inv["amount"] == 1500);
-  CHECK(inv["currency"] == "RUB");
-  CHECK(inv["client"] == "romashka");
-  CHECK(inv["case"].get<long long>() == std::stoll(id));
-
-  const auto pay = "/api/v1/invoices/" + number + "/payments";
-  auto wrong = c.post(pay, json{{"amount", 2000}, {"actor", "bank"}}.dump());
-  CHECK(wrong.status == 422);
-  CHECK_THAT(body(wrong)["error"]["message"].get<std::string>(), Catch::Contains("expects: 1500 RUB"));
-  CHECK(c.post(pay, json{{"amount", "много"}}.dump()).status == 400);
-  CHECK(c.post("/api/v1/invoices/1999-9999/payments", json{{"amount", 1}}.dump()).status == 404);
-
-  auto partial = c.post(pay, json{{"amount", 500}, {"actor", "bank"}}.dump());
-  REQUIRE(partial.status == 200);
-  CHECK(body(partial)["invoice"]["paid"] == 500);
-  CHECK(body(partial)["invoice"]["status"] == "issued");
-  CHECK(body(c.get("/api/v1/cases/" + id))["case"]["status"] == "waiting_payment");
-
-  auto rest = c.post(pay, json{{"amount", 1000}, {"actor", "bank"}}.dump());
-  REQUIRE(rest.status == 200);
-  CHECK(body(rest)["invoice"]["status"] == "paid");
-  CHECK(body(c.get("/api/v1/invoices/" + number))["invoice"]["paid"] == 1500);
-  CHECK(body(c.get("/api/v1/cases/" + id))["case"]["step"]["id"] == "wait_work");
-  CHECK(body(c.get("/api/v1/invoices?status=issued"))["invoices"].empty());
-  CHECK(body(c.get("/api/v1/invoices?status=paid"))["invoices"].size() == 1);
-
-  auto late = c.post(pay, json{{"amount", 1}}.dump());
-  CHECK(late.status == 409);
-  CHECK(c.get("/api/v1/invoices?status=lost").status == 400);
-  CHECK(d.kill(SIGTERM) == 0);
-}
-
 TEST_CASE("a schedule due while reglamentd was down starts exactly once after the restart", "[integration]") {
   auto dir = temp_dir("it-schedule");
   std::filesystem::create_directories(dir + "/books");
@@ -355,6 +295,66 @@ TEST_CASE("a schedule due while reglamentd was down starts exactly once after th
     CHECK(scheduled_cases(c) == 1);
     CHECK(d.kill(SIGTERM) == 0);
   }
+}
+
+TEST_CASE("invoices over the API: list, partial and wrong payments, payment opens the work", "[integration]") {
+  auto dir = temp_dir("it-invoices");
+  daemon_process d(dir, {});
+  http_client c(d.port());
+
+  auto opened = c.post("/api/v1/inbound", inbound("p1", "100001", "Подготовьте приказ на отпуск").dump());
+  REQUIRE(opened.status == 201);
+  const auto id = std::to_string(body(opened)["case"].get<long long>());
+  auto quote = c.post("/api/v1/cases/" + id + "/actions",
+                      json{{"action", "submit"}, {"step", "quote"}, {"values", {{"price", 1500}, {"deadline", "завтра"}}}}
+                          .dump());
+  REQUIRE(quote.status == 200);
+  // The offer carries reply buttons to the channel; the client presses one.
+  bool buttons = false;
+  for (int i = 0; i < 300 && !buttons; ++i) {
+    std::ifstream spool(dir + "/spool/telegram.jsonl");
+    for (std::string line; std::getline(spool, line);)
+      buttons = buttons || json::parse(line).value("buttons", json::array()) == json{"Да, согласен", "Нет"};
+    if (!buttons) std::this_thread::sleep_for(10ms);
+  }
+  CHECK(buttons);
+  REQUIRE(c.post("/api/v1/inbound", inbound("p2", "100001", "Да, согласен").dump()).status == 201);
+
+  auto issued = body(c.get("/api/v1/invoices?status=issued"));
+  REQUIRE(issued["invoices"].size() == 1);
+  auto inv = issued["invoices"][0];
+  const auto number = inv["number"].get<std::string>();
+  CHECK(number.substr(4) == "-0001");  // the first invoice of the (real) year
+  CHECK(inv["amount"] == 1500);
+  CHECK(inv["currency"] == "RUB");
+  CHECK(inv["client"] == "romashka");
+  CHECK(inv["case"].get<long long>() == std::stoll(id));
+
+  const auto pay = "/api/v1/invoices/" + number + "/payments";
+  auto wrong = c.post(pay, json{{"amount", 2000}, {"actor", "bank"}}.dump());
+  CHECK(wrong.status == 422);
+  CHECK_THAT(body(wrong)["error"]["message"].get<std::string>(), Catch::Contains("expects: 1500 RUB"));
+  CHECK(c.post(pay, json{{"amount", "много"}}.dump()).status == 400);
+  CHECK(c.post("/api/v1/invoices/1999-9999/payments", json{{"amount", 1}}.dump()).status == 404);
+
+  auto partial = c.post(pay, json{{"amount", 500}, {"actor", "bank"}}.dump());
+  REQUIRE(partial.status == 200);
+  CHECK(body(partial)["invoice"]["paid"] == 500);
+  CHECK(body(partial)["invoice"]["status"] == "issued");
+  CHECK(body(c.get("/api/v1/cases/" + id))["case"]["status"] == "waiting_payment");
+
+  auto rest = c.post(pay, json{{"amount", 1000}, {"actor", "bank"}}.dump());
+  REQUIRE(rest.status == 200);
+  CHECK(body(rest)["invoice"]["status"] == "paid");
+  CHECK(body(c.get("/api/v1/invoices/" + number))["invoice"]["paid"] == 1500);
+  CHECK(body(c.get("/api/v1/cases/" + id))["case"]["step"]["id"] == "wait_work");
+  CHECK(body(c.get("/api/v1/invoices?status=issued"))["invoices"].empty());
+  CHECK(body(c.get("/api/v1/invoices?status=paid"))["invoices"].size() == 1);
+
+  auto late = c.post(pay, json{{"amount", 1}}.dump());
+  CHECK(late.status == 409);
+  CHECK(c.get("/api/v1/invoices?status=lost").status == 400);
+  CHECK(d.kill(SIGTERM) == 0);
 }
 
 TEST_CASE("the manager corrects the service over the API and the daemon remembers it", "[integration]") {

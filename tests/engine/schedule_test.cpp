@@ -52,6 +52,9 @@ TEST_CASE("schedule: the Russian forms and their English equivalents", "[schedul
   CHECK(second_tuesday.weekday == 2);
   CHECK(second_tuesday.minute_of_day == 9 * 60);
   CHECK(rule("2-й вторник месяца").nth == 2);
+  // Sunday is neuter in Russian: the rule reads back in the right gender.
+  CHECK(rule("третье воскресенье месяца").describe().find("в третье воскресенье месяца") == 0);
+  CHECK(rule("первую среду месяца").describe().find("в первую среду месяца") == 0);
 
   auto fifth = rule("каждое 5-е число");
   CHECK(fifth.what == rp::monthly_day);
