@@ -44,18 +44,18 @@ constexpr std::array<sql_def, r_count_> registry_defs{{
     {"bump clients version", "UPDATE clients_version SET version = version + 1 WHERE one = 1"},
     {"read clients",
      "SELECT id, name, inn, address_as, informal, tariff, manager, accountant, utc_offset_minutes, "
-     "language, holiday_title, holiday, birthdays, sla FROM clients ORDER BY id"},
+     "language, holiday_title, holiday, birthdays, sla, tariff_changes FROM clients ORDER BY id"},
     {"read client contacts", "SELECT client_id, channel, address FROM client_contacts ORDER BY client_id, n"},
     {"store client",
      "INSERT INTO clients(id, name, inn, address_as, informal, tariff, manager, accountant, "
-     "utc_offset_minutes, language, holiday_title, holiday, birthdays, sla) "
-     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+     "utc_offset_minutes, language, holiday_title, holiday, birthdays, sla, tariff_changes) "
+     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
      "ON CONFLICT(id) DO UPDATE SET name = excluded.name, inn = excluded.inn, "
      "address_as = excluded.address_as, informal = excluded.informal, tariff = excluded.tariff, "
      "manager = excluded.manager, accountant = excluded.accountant, "
      "utc_offset_minutes = excluded.utc_offset_minutes, language = excluded.language, "
      "holiday_title = excluded.holiday_title, holiday = excluded.holiday, birthdays = excluded.birthdays, "
-     "sla = excluded.sla"},
+     "sla = excluded.sla, tariff_changes = excluded.tariff_changes"},
     {"look up contact owner", "SELECT client_id FROM client_contacts WHERE channel = ?1 AND address = ?2"},
     {"number a contact", "SELECT coalesce(max(n), 0) + 1 FROM client_contacts WHERE client_id = ?1"},
     {"store contact", "INSERT INTO client_contacts(client_id, n, channel, address) VALUES(?1, ?2, ?3, ?4)"},
@@ -111,11 +111,25 @@ sla_terms sla_from(const std::string& text) {
   return t;
 }
 
+// Dated tariff switches as [[from, tariff], ...]; nlohmann writes a pair as an array.
+std::string tariff_changes_json(const client_info& c) { return json(c.tariff_changes).dump(); }
+
+std::vector<std::pair<std::string, std::string>> tariff_changes_from(const std::string& text) {
+  auto j = json::parse(text, nullptr, false);
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!j.is_array()) return out;
+  for (const auto& e : j)
+    if (e.is_array() && e.size() == 2 && e[0].is_string() && e[1].is_string())
+      out.emplace_back(e[0].get<std::string>(), e[1].get<std::string>());
+  return out;
+}
+
 // Everything a client row holds, to tell an update from a repeat.
 std::string row_key(const client_info& c) {
-  return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", c.name, c.inn,
+  return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", c.name, c.inn,
                      c.address_as, c.informal, c.tariff_id, c.manager, c.accountant, c.utc_offset_minutes,
-                     c.language, c.holiday_title, annual(c.holiday), birthdays_json(c.birthdays), sla_json(c.sla));
+                     c.language, c.holiday_title, annual(c.holiday), birthdays_json(c.birthdays), sla_json(c.sla),
+                     tariff_changes_json(c));
 }
 
 }  // namespace
@@ -169,6 +183,7 @@ struct client_registry::impl {
         c.holiday = annual_from(q.text(11));
         c.birthdays = birthdays_from(q.text(12));
         c.sla = sla_from(q.text(13));
+        c.tariff_changes = tariff_changes_from(q.text(14));
         at.emplace(c.id, clients.size());
         clients.push_back(std::move(d));
       }
@@ -320,7 +335,7 @@ std::optional<import_report> client_registry::import(const client_batch& batch,
         q.bind(1, i.id).bind(2, i.name).bind(3, i.inn).bind(4, i.address_as).bind(5, i.informal ? 1 : 0);
         q.bind(6, i.tariff_id).bind(7, i.manager).bind(8, i.accountant).bind(9, i.utc_offset_minutes);
         q.bind(10, i.language).bind(11, i.holiday_title).bind(12, annual(i.holiday));
-        q.bind(13, birthdays_json(i.birthdays)).bind(14, sla_json(i.sla)).run();
+        q.bind(13, birthdays_json(i.birthdays)).bind(14, sla_json(i.sla)).bind(15, tariff_changes_json(i)).run();
       }
       for (const auto& k : c.contacts)
         if (impl_->owner(k.channel, k.address).empty()) report.contacts_added += impl_->add_contact(i.id, k);

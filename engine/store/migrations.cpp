@@ -170,7 +170,8 @@ CREATE TABLE clients(
   holiday_title TEXT NOT NULL,
   holiday TEXT NOT NULL,
   birthdays TEXT NOT NULL,
-  sla TEXT NOT NULL
+  sla TEXT NOT NULL,
+  tariff_changes TEXT NOT NULL DEFAULT '[]'  -- [[from, tariff], ...]: dated tariff switches
 ) STRICT;
 CREATE TABLE client_contacts(
   client_id TEXT NOT NULL REFERENCES clients(id),

@@ -204,3 +204,33 @@ TEST_CASE("a client's own SLA targets are kept", "[store][clients]") {
   CHECK(c->sla.deadline->text == "2 рабочих дня");
   CHECK(reg.import(batch, &tariffs, problems)->unchanged == 1);
 }
+
+TEST_CASE("a client's dated tariff change is kept in the store", "[store][clients]") {
+  temp_dir dir;
+  const auto db = dir.file("r.db");
+  const std::string yaml =
+      "clients:\n"
+      "  - id: lotos\n"
+      "    name: \"ООО «Лотос»\"\n"
+      "    inn: \"4268465631\"\n"
+      "    address: Светлана\n"
+      "    form: ты\n"
+      "    tariffs: [{ tariff: start }, { tariff: standard, from: 2026-12-01 }]\n"
+      "    contacts: { email: [svetlana@lotos.ru] }\n";
+  {
+    client_registry reg(db);
+    diagnostics problems;
+    auto b = parse_clients_yaml(yaml, "lotos.yaml", problems);
+    INFO(problems_text(problems));
+    REQUIRE(problems.empty());
+    REQUIRE(reg.import(b, &tariffs, problems));
+  }
+  client_registry reg(db, {.read_only = true});
+  auto c = reg.find("lotos");
+  REQUIRE(c);
+  CHECK(c->tariff_id == "start");
+  REQUIRE(c->tariff_changes.size() == 1);
+  CHECK(c->tariff_changes[0] == std::pair<std::string, std::string>{"2026-12-01", "standard"});
+  CHECK(tariff_on(*c, "2026-11-30") == "start");
+  CHECK(tariff_on(*c, "2026-12-01") == "standard");
+}
