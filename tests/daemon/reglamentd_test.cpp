@@ -157,6 +157,10 @@ TEST_CASE("clients: seeded from the firm file, managed over the API, a linked se
   CHECK(body(one)["client"]["contacts"]["email"][0] == "anna@romashka.ru");
   CHECK(body(one)["client"]["open_cases"] == 0);
   CHECK(c.get("/api/v1/clients/nobody").status == 404);
+  // «Лотос» moves to «Стандарт» on 1 December: the seeded client keeps the dated change.
+  auto lotos = body(c.get("/api/v1/clients/lotos"))["client"];
+  CHECK(lotos["tariff"] == "start");
+  CHECK(lotos["tariffs"] == json::array({{{"tariff", "standard"}, {"from", "2026-12-01"}}}));
 
   // A stranger writes: the unknown-sender playbook, no client.
   auto first = c.post("/api/v1/inbound", inbound("s1", "777001", "Добрый день, это Вектор, новый номер").dump());

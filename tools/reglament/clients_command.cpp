@@ -85,6 +85,7 @@ void show_client(const std::string& db, const std::string& id) {
   line("address as", c.address_as);
   line("form", c.informal ? "ты" : "Вы");
   line("tariff", c.tariff_id);
+  for (const auto& [from, tariff] : c.tariff_changes) line("", fmt::format("{} from {}", tariff, from));
   line("manager", c.manager);
   line("accountant", c.accountant);
   line("timezone", offset_text(c.utc_offset_minutes));

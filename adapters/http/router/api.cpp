@@ -641,12 +641,15 @@ json client_json(const client_def& d) {
   if (c.sla.first_reply) sla["first_reply"] = c.sla.first_reply->text;
   if (c.sla.idle) sla["idle"] = c.sla.idle->text;
   if (c.sla.deadline) sla["deadline"] = c.sla.deadline->text;
+  json tariff_changes = json::array();  // dated switches, in the shape POST reads back
+  for (const auto& [from, tariff] : c.tariff_changes) tariff_changes.push_back({{"tariff", tariff}, {"from", from}});
   return {{"id", c.id},
           {"name", c.name},
           {"inn", c.inn},
           {"address", c.address_as},
           {"form", c.informal ? "ты" : "Вы"},
           {"tariff", c.tariff_id},
+          {"tariffs", tariff_changes},
           {"manager", c.manager},
           {"accountant", c.accountant},
           {"timezone", fmt::format("{}{:02}:{:02}", c.utc_offset_minutes < 0 ? '-' : '+', a / 60, a % 60)},
