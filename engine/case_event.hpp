@@ -3,11 +3,13 @@
 // Plain value type.
 #pragma once
 
+#include "engine/channel.hpp"
 #include "engine/fact.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace reglament {
 
@@ -16,7 +18,12 @@ struct inbound_message {
   std::string external_id;  // unique per channel: the dedup key
   std::string sender;       // the client's address on that channel
   std::string thread;       // thread key; empty: one thread per sender
-  std::string text;         // plain, cleaned
+  std::string text;         // plain, cleaned: what the staff app shows and playbooks match
+  // Channel details, journaled with the message (the adapters fill what they have):
+  std::string subject;                  // email subject, decoded
+  std::string original;                 // the text before cleaning (quoted history, signature)
+  std::vector<attachment> attachments;  // stored files, listed on the case
+  std::string sender_name;              // display name as the sender gave it
 };
 
 // A person acting on the current step of a case.
