@@ -48,6 +48,8 @@ lunch = "13:00-14:00"       # every working day; "" for none
 listen = "127.0.0.1:8080"
 threads = 2
 body_limit = 65536
+# A connection that sends nothing (or stalls mid-request) this long is closed.
+read_timeout_seconds = 30
 
 [spool]
 dir = "var/spool"
@@ -197,7 +199,7 @@ void apply(daemon_config& c, const toml::table& root) {
   }
   if (const auto* t = section(root, "calendar")) apply_calendar(c, *t);
   if (const auto* t = section(root, "http")) {
-    check_keys(*t, "http", {"listen", "threads", "body_limit"});
+    check_keys(*t, "http", {"listen", "threads", "body_limit", "read_timeout_seconds"});
     if (const auto* n = t->get("listen")) {
       auto text = get_string(*n, "http.listen");
       if (!parse_listen(text, c.http.host, c.http.port))
@@ -213,6 +215,11 @@ void apply(daemon_config& c, const toml::table& root) {
       if (v < 1024 || v > 64 * 1024 * 1024)
         bad("http.body_limit", fmt::format("expected 1024..67108864 bytes, got {}", v));
       c.http.body_limit = static_cast<std::size_t>(v);
+    }
+    if (const auto* n = t->get("read_timeout_seconds")) {
+      auto v = get_int(*n, "http.read_timeout_seconds");
+      if (v < 1 || v > 3600) bad("http.read_timeout_seconds", fmt::format("expected 1..3600 seconds, got {}", v));
+      c.http.read_timeout_seconds = static_cast<int>(v);
     }
   }
   if (root.get("spool")) {

@@ -46,6 +46,7 @@ struct daemon_config {
     unsigned short port = 8080;
     int threads = 2;
     std::size_t body_limit = 64 * 1024;
+    int read_timeout_seconds = 30;
   } http;
   spool::config spool;
   struct {

@@ -295,6 +295,7 @@ void reglamentd::start() {
 
   http::session_options sopt;
   sopt.body_limit = cfg_.http.body_limit;
+  sopt.read_timeout = std::chrono::seconds(cfg_.http.read_timeout_seconds);
   auto* log = &log_;
   sopt.on_request = [log](const http::request_log& r) {
     log_fields f{{"method", r.method}, {"path", r.path}, {"status", std::to_string(r.status)},

@@ -7,6 +7,9 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -892,30 +895,69 @@ std::int64_t sqlite_store::count_outbox(const std::string& state) {
   return q.next() ? q.int64(0) : 0;
 }
 
-void sqlite_store::backup_to(const std::string& path) {
+void sqlite_store::backup_to(const std::string& path, const std::function<void(int, int)>& progress) {
   const auto& c = impl_->conn;
   const auto what = fmt::format("backup to {}", path);
+  const auto fail = [&](const std::string& why, int code) {
+    throw store_error(fmt::format("store {}: {}: {}", c.path, what, why), code);
+  };
   const auto dir = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  if (ec) throw store_error(fmt::format("store {}: {}: {}", c.path, what, ec.message()), SQLITE_CANTOPEN);
+  if (ec) fail(ec.message(), SQLITE_CANTOPEN);
+  const std::string partial = path + ".partial";
+  std::filesystem::remove(partial, ec);
 
   sqlite3* dest = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  auto fail_dest = [&](int code) {
-    std::string why = dest ? sqlite3_errmsg(dest) : sqlite3_errstr(code);
+  int rc = sqlite3_open_v2(partial.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  auto fail_dest = [&](int code, std::string why = {}) {
+    if (why.empty()) why = dest ? sqlite3_errmsg(dest) : sqlite3_errstr(code);
     sqlite3_close_v2(dest);
-    throw store_error(fmt::format("store {}: {}: {}", c.path, what, why), code);
+    std::filesystem::remove(partial, ec);
+    fail(why, code);
   };
   if (rc != SQLITE_OK) fail_dest(rc);
   sqlite3_busy_timeout(dest, impl_->opt.busy_timeout_ms);
+
+  // A read transaction held on the source pins one snapshot: copying in chunks then never
+  // restarts because the daemon commits meanwhile, and the copy is that snapshot exactly.
+  const bool own_txn = sqlite3_get_autocommit(c.db) != 0;
+  if (own_txn) {
+    c.exec("BEGIN", "backup: begin read");
+    c.exec("SELECT count(*) FROM sqlite_schema", "backup: pin snapshot");
+  }
   sqlite3_backup* b = sqlite3_backup_init(dest, "main", c.db, "main");
-  if (!b) fail_dest(sqlite3_errcode(dest));
-  // One step copies everything under one read snapshot: the copy is consistent.
-  rc = sqlite3_backup_step(b, -1);
+  if (!b) {
+    if (own_txn) sqlite3_exec(c.db, "ROLLBACK", nullptr, nullptr, nullptr);
+    fail_dest(sqlite3_errcode(dest));
+  }
+  constexpr int chunk_pages = 1024;  // 4 MiB with 4 KiB pages: progress without much overhead
+  do {
+    rc = sqlite3_backup_step(b, chunk_pages);
+    if (progress && (rc == SQLITE_OK || rc == SQLITE_DONE)) {
+      const int total = sqlite3_backup_pagecount(b);
+      progress(total - sqlite3_backup_remaining(b), total);
+    }
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
+  } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
   sqlite3_backup_finish(b);
-  if (rc != SQLITE_DONE) fail_dest(rc == SQLITE_OK ? SQLITE_ERROR : rc);
+  if (own_txn) sqlite3_exec(c.db, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_DONE) fail_dest(rc);
+
+  // The copy must open and be whole before it replaces anything.
+  std::string check;
+  sqlite3_stmt* q = nullptr;
+  if (sqlite3_prepare_v2(dest, "PRAGMA integrity_check", -1, &q, nullptr) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+    check = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+  sqlite3_finalize(q);
+  if (check != "ok") fail_dest(SQLITE_CORRUPT, "the copy fails integrity_check: " + check);
   sqlite3_close_v2(dest);
+  if (int fd = ::open(partial.c_str(), O_RDONLY); fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  std::filesystem::rename(partial, path, ec);
+  if (ec) fail(fmt::format("rename {}: {}", partial, ec.message()), SQLITE_IOERR);
 }
 
 std::int64_t sqlite_store::journal_size() {

@@ -8,6 +8,7 @@
 #include "engine/store.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -96,7 +97,12 @@ class sqlite_store final : public store {
   replay_report verify_replay() override;
 
   // Operations.
-  void backup_to(const std::string& path);  // online backup of a consistent snapshot
+  // Online backup of one consistent snapshot while writers go on (WAL): copies in chunks
+  // under one read transaction, reporting (pages copied, pages total) after each chunk,
+  // into `path`.partial, checks it (PRAGMA integrity_check), syncs it and renames it
+  // into place, so `path` is either the previous file or a complete, checked copy.
+  void backup_to(const std::string& path,
+                 const std::function<void(int copied, int total)>& progress = {});
   std::int64_t journal_size();              // number of facts in the journal
   void checkpoint();                        // copy the WAL into the file and truncate it
   void checkpoint_passive();                // copy what it can without blocking anyone

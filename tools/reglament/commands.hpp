@@ -13,5 +13,6 @@ void add_rehearse_command(CLI::App& app);  // reglament rehearse PLAYBOOK
 void add_test_command(CLI::App& app);      // reglament test PATH
 void add_cases_command(CLI::App& app);     // reglament cases list|show
 void add_clients_command(CLI::App& app);   // reglament clients import|list|show|link
+void add_backup_command(CLI::App& app);    // reglament backup | restore
 
 }  // namespace reglament::cli

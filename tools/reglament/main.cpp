@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   reglament::cli::add_test_command(app);
   reglament::cli::add_cases_command(app);
   reglament::cli::add_clients_command(app);
+  reglament::cli::add_backup_command(app);
   try {
     CLI11_PARSE(app, argc, argv);
   } catch (const std::exception& e) {
