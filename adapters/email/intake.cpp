@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <future>
+#include <stdexcept>
 #include <regex>
 
 namespace reglament::email {
@@ -101,9 +102,11 @@ intake_outcome intake::take(std::string_view raw, const std::string& where) {
   auto done = committed.get_future();
   sink_.accept(std::move(in), [&committed](const engine_result& r) { committed.set_value(r); });
   const auto r = done.get();
-  if (!r.error.empty())
-    return keep(intake_outcome::kind::error, m.message_id,
-                fmt::format("{}: refused by the engine: {}", where, r.error));
+  // 503: not committed (disk full, busy): the source keeps its cursor and tries later.
+  if (!r.error.empty() && r.http_status == 503)
+    throw std::runtime_error(fmt::format("{}: not committed, will retry: {}", where, r.error));
+  // Any other refusal has already been kept by the sink as a channel error.
+  if (!r.error.empty()) return {intake_outcome::kind::error, r.id, fmt::format("{}: refused: {}", where, r.error)};
   remember_thread(r.id, thread);
   return {r.duplicate ? intake_outcome::kind::duplicate : intake_outcome::kind::accepted, r.id, {}};
 }

@@ -41,7 +41,9 @@ class intake {
   intake(inbound_sink& sink, intake_limits limits) : sink_(sink), limits_(limits) {}
 
   // Hands `raw` to the sink and returns once it is committed (accepted, duplicate) or kept
-  // (ignored, error). `where` names the source position for error reasons ("INBOX UID 17").
+  // (ignored, error; a refusal by the engine is kept by the sink itself). `where` names
+  // the source position for error reasons ("INBOX UID 17"). Throws std::runtime_error when
+  // the sink could not commit now (503): the caller must not advance its cursor.
   intake_outcome take(std::string_view raw, const std::string& where);
 
   // Our Message-ID for an outbound message: "rg.<hash of key>.c<case>@<domain>", the same

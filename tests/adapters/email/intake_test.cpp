@@ -117,3 +117,16 @@ TEST_CASE("attachments are stored within the limit; a bigger one is listed with 
   CHECK(m.text == "Высылаю выписку банка и архив первички за ноябрь.\n\n"
                   "[Вложение «pervichka.zip» (59 КБ) не сохранено: больше предела 10 КБ]");
 }
+
+TEST_CASE("a sink that cannot commit now makes intake throw; a refusal is left to the sink", "[email]") {
+  recording_sink sink;
+  intake in(sink, {});
+  sink.next_errors = {{"database is busy", 503}, {"no playbook for this message", 422}};
+  CHECK_THROWS_WITH(in.take(fixture("chain_1.eml"), "INBOX UID 1"),
+                    "INBOX UID 1: not committed, will retry: database is busy");
+  const auto refused = in.take(fixture("chain_1.eml"), "INBOX UID 1");
+  CHECK(refused.what == kind::error);
+  CHECK(refused.detail == "INBOX UID 1: refused: no playbook for this message");
+  CHECK(sink.rejected.empty());  // the real gateway keeps refusals itself
+  CHECK(in.take(fixture("chain_1.eml"), "INBOX UID 1").what == kind::accepted);
+}

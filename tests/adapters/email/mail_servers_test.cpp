@@ -110,6 +110,22 @@ TEST_CASE("IMAP first start takes unseen mail only; an oversized message is a ch
   CHECK(source.poll_once(sink) == 0);
 }
 
+TEST_CASE("IMAP: a message the sink could not commit stays unread and is taken on the next poll", "[email][integration]") {
+  dovecot_server dovecot(scratch("imap-503"));
+  dovecot.deliver(fixture("koi8r_qp.eml"));
+  recording_sink sink;
+  sink.next_errors = {{"database is busy", 503}};
+  imap_source source(imap_for(dovecot, "unseen"), {});
+  CHECK_THROWS_WITH(source.poll_once(sink), Catch::Contains("INBOX UID 1: not committed, will retry"));
+  CHECK(sink.cursors.count("email/imap.INBOX") == 0);
+  imap_client imap(imap_for(dovecot).imap);
+  CHECK(imap.search("UNSEEN") == std::vector<std::uint32_t>{1});  // \Seen given back
+  CHECK(source.poll_once(sink) == 1);
+  REQUIRE(sink.accepted.size() == 1);
+  imap_client fresh(imap_for(dovecot).imap);  // a new session sees the flag set by the source's
+  CHECK(fresh.search("UNSEEN").empty());
+}
+
 TEST_CASE("IMAP errors say what and where: a wrong password, a server that is down", "[email][integration]") {
   dovecot_server dovecot(scratch("imap-auth"));
   auto settings = imap_for(dovecot);

@@ -23,6 +23,13 @@ class recording_sink : public reglament::inbound_sink {
     engine_result r;
     {
       std::lock_guard lock(mutex_);
+      if (!next_errors.empty()) {
+        r.error = next_errors.front().first;
+        r.http_status = next_errors.front().second;
+        next_errors.erase(next_errors.begin());
+        std::thread([done, r] { done(r); }).join();
+        return;
+      }
       const auto key = m.channel + "\n" + m.external_id;
       if (auto seen = seen_.find(key); seen != seen_.end()) {
         r.id = seen->second;
@@ -60,6 +67,8 @@ class recording_sink : public reglament::inbound_sink {
     cursors[channel + "/" + key] = value;
   }
 
+  // Answers for the next accept() calls: {error, http_status} (503: not committed).
+  std::vector<std::pair<std::string, int>> next_errors;
   std::vector<inbound_message> accepted;
   std::vector<long long> case_of;  // case id of accepted[i]
   std::vector<channel_error> rejected;
