@@ -70,7 +70,7 @@ config read_config(const toml::table* section) {
     else if (key == "from_name") cfg.from_name = get_string(node, key);
     else if (key == "message_id_domain") cfg.message_id_domain = get_string(node, key);
     else if (key == "default_subject") cfg.default_subject = get_string(node, key);
-    else if (key == "poll_seconds") cfg.poll_seconds = static_cast<int>(integer(1, 3600));
+    else if (key == "poll_interval") cfg.poll_interval = static_cast<int>(integer(1, 3600));
     else if (key == "timeout_seconds") cfg.timeout_seconds = static_cast<int>(integer(1, 600));
     else if (key == "initial") {
       cfg.initial = get_string(node, key);
@@ -81,7 +81,7 @@ config read_config(const toml::table* section) {
     else
       bad(key, "unknown key (expected enabled, imap_url, imap_starttls, smtp_url, smtp_starttls, username, "
                "password_file, password_env, smtp_username, smtp_password_file, smtp_password_env, ca_file, "
-               "from_address, from_name, message_id_domain, default_subject, poll_seconds, timeout_seconds, "
+               "from_address, from_name, message_id_domain, default_subject, poll_interval, timeout_seconds, "
                "initial, max_message_bytes, max_attachment_bytes)");
   }
   if (!cfg.enabled) return cfg;

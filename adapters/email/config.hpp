@@ -1,6 +1,6 @@
 // The email channel's settings, from the daemon's TOML section [channels.email]. Plain
 // value type. read_config checks every key and throws std::runtime_error whose message
-// starts with the key ("channels.email.poll_seconds: expected an integer from 5 to 3600").
+// starts with the key ("channels.email.poll_interval: expected an integer from 5 to 3600").
 // Secrets are never in the file itself: password_file or password_env name where they are.
 #pragma once
 
@@ -31,7 +31,7 @@ struct config {
   std::string from_name;          // the firm's display name, e.g. "Бухгалтерия «Ромашка»"
   std::string message_id_domain;  // default: the domain of from_address
   std::string default_subject = "Ваше обращение";
-  int poll_seconds = 60;
+  int poll_interval = 60;
   int timeout_seconds = 60;
   // What the first start takes from a mailbox the daemon has never read: "unseen" mail,
   // or "all" of it. Later starts continue after the last UID committed.

@@ -90,7 +90,15 @@ intake_outcome intake::take(std::string_view raw, const std::string& where) {
                            human_size(a.bytes.size()), human_size(limits_.max_attachment_bytes));
       continue;
     }
-    in.attachments.push_back(sink_.store_attachment(a.name, a.content_type, a.bytes));
+    // The sink has its own limit (attachment_too_large) and may fail to write: the file is
+    // then listed with the reason and the message still goes in (a write failure usually
+    // fails the accept too, with 503, and the whole message is tried again).
+    try {
+      in.attachments.push_back(sink_.store_attachment(a.name, a.content_type, a.bytes));
+    } catch (const std::exception& e) {
+      in.attachments.push_back({a.name, a.content_type, a.bytes.size(), {}});
+      notes += fmt::format("\n[Вложение «{}» ({}) не сохранено: {}]", a.name, human_size(a.bytes.size()), e.what());
+    }
   }
   if (!notes.empty()) in.text += (in.text.empty() ? notes.substr(1) : "\n" + notes);
   // A mail with only a subject ("Акт сверки за октябрь") says it in the subject.

@@ -36,7 +36,7 @@ username = "office@buh-firm.ru"
 password_env = "REGLAMENT_MAIL_PASSWORD"
 from_address = "office@buh-firm.ru"
 from_name = "Бухгалтерия «Ромашка»"
-poll_seconds = 30
+poll_interval = 30
 initial = "all"
 max_attachment_bytes = 1048576
 )");
@@ -44,7 +44,7 @@ max_attachment_bytes = 1048576
   CHECK(c.mailbox() == "Входящие");
   CHECK(c.imap_server() == "imaps://imap.buh-firm.ru:993/");
   CHECK(c.message_id_domain == "buh-firm.ru");
-  CHECK(c.poll_seconds == 30);
+  CHECK(c.poll_interval == 30);
   CHECK(c.initial == "all");
   CHECK(c.limits.max_attachment_bytes == 1048576);
   CHECK(c.smtp_starttls);
@@ -55,8 +55,8 @@ TEST_CASE("email config errors name the key", "[email]") {
   CHECK(error_of("[channels.email]\nimap_url = \"http://x/\"").rfind("channels.email.imap_url: expected imap://", 0) == 0);
   CHECK(error_of("[channels.email]\nsmtp_url = \"smtp://x\"") ==
         "channels.email.from_address: expected the firm's mailbox (name@domain) for outgoing mail");
-  CHECK(error_of("[channels.email]\nimap_url = \"imap://x/\"\npoll_seconds = 0") ==
-        "channels.email.poll_seconds: expected an integer from 1 to 3600");
+  CHECK(error_of("[channels.email]\nimap_url = \"imap://x/\"\npoll_interval = 0") ==
+        "channels.email.poll_interval: expected an integer from 1 to 3600");
   CHECK(error_of("[channels.email]\nimap_url = \"imap://x/\"\npassword = \"s\"").find("password_file or password_env") !=
         std::string::npos);
   CHECK(error_of("[channels.email]\nimap_url = \"imap://x/\"\nfoo = 1").rfind("channels.email.foo: unknown key", 0) == 0);

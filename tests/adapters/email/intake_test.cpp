@@ -130,3 +130,16 @@ TEST_CASE("a sink that cannot commit now makes intake throw; a refusal is left t
   CHECK(sink.rejected.empty());  // the real gateway keeps refusals itself
   CHECK(in.take(fixture("chain_1.eml"), "INBOX UID 1").what == kind::accepted);
 }
+
+TEST_CASE("an attachment the sink refuses is listed with its reason; the message goes in", "[email]") {
+  recording_sink sink;
+  sink.sink_attachment_limit = 50000;
+  intake in(sink, {});
+  CHECK(in.take(fixture("attachments.eml"), "INBOX UID 1").what == kind::accepted);
+  REQUIRE(sink.accepted.size() == 1);
+  const auto& m = sink.accepted[0];
+  REQUIRE(m.attachments.size() == 2);
+  CHECK_FALSE(m.attachments[0].sha256.empty());
+  CHECK(m.attachments[1].sha256.empty());
+  CHECK(m.text.find("[Вложение «pervichka.zip» (59 КБ) не сохранено: over the sink's limit]") != std::string::npos);
+}

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +54,7 @@ class recording_sink : public reglament::inbound_sink {
   attachment store_attachment(const std::string& name, const std::string& content_type,
                               const std::string& bytes) override {
     std::lock_guard lock(mutex_);
+    if (bytes.size() > sink_attachment_limit) throw std::runtime_error("over the sink's limit");
     attachment a{name, content_type, bytes.size(), sha256_hex(bytes)};
     files[a.sha256] = bytes;
     return a;
@@ -69,6 +71,7 @@ class recording_sink : public reglament::inbound_sink {
 
   // Answers for the next accept() calls: {error, http_status} (503: not committed).
   std::vector<std::pair<std::string, int>> next_errors;
+  std::size_t sink_attachment_limit = 1 << 30;
   std::vector<inbound_message> accepted;
   std::vector<long long> case_of;  // case id of accepted[i]
   std::vector<channel_error> rejected;
