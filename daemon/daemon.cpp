@@ -3,9 +3,11 @@
 #include "adapters/http/listener.hpp"
 #include "adapters/http/read_pool.hpp"
 #include "adapters/http/router/api.hpp"
+#include "adapters/http/router/studio.hpp"
 #include "adapters/spool/config.hpp"
 #include "engine/case_engine.hpp"
 #include "engine/interpreter.hpp"
+#include "engine/live_firm.hpp"
 #include "engine/firm_file.hpp"
 #include "engine/metrics.hpp"
 #include "engine/outbox_dispatcher.hpp"
@@ -13,6 +15,7 @@
 #include "engine/production_calendar.hpp"
 #include "engine/scheduler.hpp"
 #include "engine/store/client_registry.hpp"
+#include "engine/store/proposal_book.hpp"
 #include "engine/store/sqlite_store.hpp"
 #include "engine/working_calendar.hpp"
 #include "engine/writer.hpp"
@@ -55,7 +58,9 @@ struct reglamentd::parts {
   metric_registry metrics;
   std::unique_ptr<sqlite_store> store;  // the writer's connection
   playbook_library books;
-  std::unique_ptr<firm_file> firm;
+  std::shared_ptr<const firm_file> firm;  // as loaded at start; `live` has the current one
+  std::unique_ptr<live_firm> live;         // the studio swaps a deployed firm file in here
+  std::unique_ptr<proposal_book> proposals;
   std::unique_ptr<client_registry> clients;  // the clients, in the store; the firm file seeds it
   std::set<std::string> tariff_ids;
   std::unique_ptr<case_engine> engine;
@@ -64,6 +69,7 @@ struct reglamentd::parts {
   std::unique_ptr<outbox_dispatcher> dispatcher;
   std::vector<std::unique_ptr<spool::spool_channel>> spools;
   std::unique_ptr<http::read_pool> reads;
+  std::unique_ptr<http::studio> studio;
   std::unique_ptr<http::api> routes;
   std::unique_ptr<net::io_context> ioc;
   std::shared_ptr<http::listener> listener;
@@ -216,11 +222,12 @@ void reglamentd::start() {
     log_.info("playbook loaded", {{"playbook", b->id}, {"version", std::to_string(b->version)}});
 
   diagnostics firm_problems;
-  p.firm = firm_file::load(cfg_.firm.file, firm_problems);
+  p.firm = std::shared_ptr<const firm_file>(firm_file::load(cfg_.firm.file, firm_problems));
   for (const auto& d : firm_problems) std::fprintf(stderr, "%s\n", d.to_string().c_str());
   if (!p.firm || has_errors(firm_problems))
     throw startup_error(fmt::format("firm.file: '{}' cannot be used (see above)", cfg_.firm.file), 2);
   for (const auto& [id, t] : p.firm->tariffs()) p.tariff_ids.insert(id);
+  p.live = std::make_unique<live_firm>(p.firm);
   open_clients();
 
   // Working time: the firm's hours from [calendar], with the production calendar's days.
@@ -243,8 +250,8 @@ void reglamentd::start() {
   ctx.now = &p.clock;
   ctx.calendar = &p.calendar;
   ctx.clients = p.clients.get();
-  ctx.tariffs = p.firm.get();
-  ctx.firm = p.firm.get();
+  ctx.tariffs = p.live.get();
+  ctx.firm = p.live.get();
   // Runs on the writer thread, inside its transaction: sees this batch's own writes.
   ctx.quota_used = [st](std::string_view c, std::string_view s, std::string_view period) {
     return st->quota_used(c, s, period);
@@ -291,6 +298,32 @@ void reglamentd::start() {
   };
   aopt.clients = p.clients.get();
   aopt.tariffs = p.tariff_ids;
+  try {
+    p.proposals = std::make_unique<proposal_book>(cfg_.store.path);
+  } catch (const std::exception& e) {
+    throw startup_error(fmt::format("store.path: cannot open the proposals in '{}': {}", cfg_.store.path, e.what()), 1);
+  }
+  http::studio_options stopt;
+  stopt.playbooks_dir = cfg_.playbooks.dir;
+  stopt.firm_path = cfg_.firm.file;
+  stopt.firm = p.live.get();
+  stopt.proposals = p.proposals.get();
+  stopt.now = &p.clock;
+  // A firm file that drops a tariff some client is on would break that client's checks.
+  stopt.check_firm = [clients = p.clients.get()](const firm_file& f) {
+    std::vector<std::string> out;
+    std::set<std::string> reported;
+    for (const auto& d : clients->snapshot()->clients()) {
+      std::vector<std::string> used{d.info.tariff_id};
+      for (const auto& [from, t] : d.info.tariff_changes) used.push_back(t);
+      for (const auto& t : used)
+        if (!t.empty() && !f.tariffs().count(t) && reported.insert(d.info.id + "/" + t).second)
+          out.push_back(fmt::format("client {} is on tariff '{}', which this firm file no longer has", d.info.id, t));
+    }
+    return out;
+  };
+  p.studio = std::make_unique<http::studio>(*p.writer_, *p.store, *p.reads, p.books, stopt);
+  aopt.studio_routes = p.studio.get();
   p.routes = std::make_unique<http::api>(*p.writer_, *p.reads, p.books, p.clients.get(), p.metrics, aopt);
 
   http::session_options sopt;
@@ -392,6 +425,7 @@ int reglamentd::run() {
   p.signals.reset();
   p.ioc.reset();
   p.routes.reset();
+  p.studio.reset();
   p.reads.reset();
   p.dispatcher.reset();
   p.spools.clear();

@@ -52,6 +52,22 @@ diagnostics playbook_library::load_directory(const std::string& dir, store* st, 
   return problems;
 }
 
+draft_check playbook_library::check_draft(std::string_view yaml, const std::string& file) const {
+  draft_check out;
+  auto r = load_playbook_text(yaml, file);
+  out.problems = std::move(r.problems);
+  if (!r.book) return out;
+  out.book = std::move(r.book);
+  std::vector<const playbook*> set;
+  auto others = latest_all();
+  for (const auto& b : others)
+    if (b->id != out.book->id) set.push_back(b.get());
+  set.push_back(&*out.book);
+  for (auto& d : validate(set))
+    if (d.pos.file == file || d.level == severity::error) out.problems.push_back(std::move(d));
+  return out;
+}
+
 void playbook_library::add(playbook_ptr pb) {
   std::lock_guard lock(mutex_);
   versions_[pb->id][pb->version] = std::move(pb);

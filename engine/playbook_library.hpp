@@ -18,12 +18,24 @@ namespace reglament {
 
 class store;
 
+// A playbook's text checked as the daemon would load it (the studio's validate, graph,
+// rehearse and deploy): `book` is set when the text parsed, even with errors.
+struct draft_check {
+  std::optional<playbook> book;
+  diagnostics problems;
+};
+
 class playbook_library {
  public:
   // Loads every *.yaml under `dir` (not *.story.yaml), validates the set, and on
   // success registers versions in `st` (may be null: versions start at 1 in memory).
   // On validation errors nothing changes and the diagnostics are returned.
   diagnostics load_directory(const std::string& dir, store* st, timestamp now);
+
+  // Parses `yaml` (named `file` in diagnostics) and validates it together with the latest
+  // version of every other playbook, so calls between them are checked too. Warnings
+  // about the other playbooks are left out; their errors that the draft causes are kept.
+  draft_check check_draft(std::string_view yaml, const std::string& file) const;
 
   // Adds one already-validated playbook (tests, the studio).
   void add(playbook_ptr pb);

@@ -190,12 +190,29 @@ CREATE TABLE clients_version(
 INSERT INTO clients_version VALUES(1, 0);
 )sql";
 
-constexpr std::array<migration, 5> all{{
+// The owner's decisions on managers' proposals ("not covered" notes: form_submitted facts
+// with a `proposal` value). The proposals themselves stay in the journal; `seq` is the
+// fact's. Not derived from the journal: a decision is the owner's, not a case's.
+constexpr const char* schema_v6_proposal_states = R"sql(
+CREATE TABLE proposal_states(
+  seq INTEGER PRIMARY KEY,
+  state TEXT NOT NULL CHECK(state IN ('dismissed', 'branched')),
+  playbook TEXT NOT NULL,
+  version INTEGER,
+  note TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX journal_forms ON journal(seq) WHERE kind = 'form_submitted';
+)sql";
+
+constexpr std::array<migration, 6> all{{
     {1, "create the schema", schema_v1},
     {2, "invoices and reply buttons", schema_v2_invoices},
     {3, "schedule runs", schema_v3_schedule_runs},
     {4, "service corrections", schema_v4_service_corrections},
     {5, "clients and their contacts", schema_v5_clients},
+    {6, "proposal states", schema_v6_proposal_states},
 }};
 
 constexpr std::array<derived_table, 7> derived{{

@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 using namespace reglament;
 
 namespace {
@@ -73,4 +76,34 @@ steps:
   CHECK_THAT(dot, Catch::Contains("\"_schedule\" -> \"prepare\";"));
   std::string m = render_graph(*r.book, graph_format::mermaid);
   CHECK_THAT(m, Catch::Contains(std::string("_schedule>\"") + label + "\"] --> n0"));
+}
+
+TEST_CASE("Graph data and SVG: every step, outcome and labelled branch; a missing target drawn apart", "[graph]") {
+  auto book = sample();
+  auto g = build_graph(book);
+  std::vector<std::string> ids;
+  for (const auto& n : g.nodes) ids.push_back(n.id);
+  CHECK(ids == std::vector<std::string>{"ask", "pay", "lost", "end:declined", "end:done", "nowhere"});
+  CHECK(g.nodes[0].kind == "choice");
+  CHECK(g.nodes[0].kind_title == "Выбор менеджера");
+  CHECK(g.nodes[0].line == 4);
+  CHECK(g.nodes[5].kind == "missing");
+  bool labelled = false;
+  for (const auto& e : g.edges) labelled = labelled || (e.from == "ask" && e.to == "pay" && e.label == "Оплатить \"сейчас\"");
+  CHECK(labelled);
+
+  std::string svg = render_graph(book, graph_format::svg);
+  CHECK_THAT(svg, Catch::StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  CHECK_THAT(svg, Catch::Contains("data-id=\"ask\""));
+  CHECK_THAT(svg, Catch::Contains("Оплатить &quot;сейчас&quot;"));  // escaped as XML
+  CHECK_THAT(svg, Catch::Contains("stroke-dasharray=\"5 3\""));       // the missing target
+  CHECK(svg.find("<script") == std::string::npos);
+  // One <g class="node"> per node, one path per edge.
+  auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto p = svg.find(what); p != std::string::npos; p = svg.find(what, p + 1)) ++n;
+    return n;
+  };
+  CHECK(count("<g class=\"node\"") == g.nodes.size());
+  CHECK(count("<path class=\"edge\"") == g.edges.size());
 }

@@ -1,5 +1,7 @@
 #include "adapters/http/router/api.hpp"
 
+#include "adapters/http/router/request_parts.hpp"
+#include "adapters/http/router/studio.hpp"
 #include "engine/case_state.hpp"
 #include "engine/store/client_registry.hpp"
 #include "engine/text.hpp"
@@ -21,44 +23,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* json_type = "application/json; charset=utf-8";
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int v = 0;
-      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec == std::errc() && p == s.data() + i + 3) {
-        out += static_cast<char>(v);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i] == '+' ? ' ' : s[i];
-  }
-  return out;
-}
-
-std::map<std::string, std::string> parse_query(std::string_view q) {
-  std::map<std::string, std::string> out;
-  while (!q.empty()) {
-    auto amp = q.find('&');
-    auto part = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
-    if (part.empty()) continue;
-    auto eq = part.find('=');
-    out[percent_decode(part.substr(0, eq))] =
-        eq == std::string_view::npos ? std::string{} : percent_decode(part.substr(eq + 1));
-  }
-  return out;
-}
-
-std::optional<std::int64_t> parse_int(std::string_view s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 const char* code_for(int status) {
   switch (status) {
@@ -217,6 +181,10 @@ api::api(writer& w, read_pool& reads, playbook_library& books, const client_dire
           {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1})) {}
 
 void api::handle(request&& req, std::function<void(reply)> respond) {
+  if (opt_.studio_routes) {
+    std::string_view t(req.target().data(), req.target().size());
+    if (studio::owns(t.substr(0, t.find('?')))) return opt_.studio_routes->handle(std::move(req), std::move(respond));
+  }
   auto c = std::make_shared<context>();
   c->version = req.version();
   c->keep_alive = req.keep_alive();

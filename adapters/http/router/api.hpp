@@ -24,6 +24,8 @@ class client_registry;
 
 namespace reglament::http {
 
+class studio;
+
 namespace beast_http = boost::beast::http;
 using request = beast_http::request<beast_http::string_body>;
 using response = beast_http::response<beast_http::string_body>;
@@ -54,6 +56,9 @@ struct api_options {
   // not checked.
   client_registry* clients = nullptr;
   std::set<std::string> tariffs;
+  // The owner's studio (playbooks, firm file, proposals, rehearsals): the paths
+  // studio::owns() names go to it. Null: those paths are 404.
+  studio* studio_routes = nullptr;
 };
 
 // Builds a JSON error response: {"error": {"code", "message", "field"?}}.
