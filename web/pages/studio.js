@@ -327,7 +327,7 @@ function drawRehearsal(out, st) {
     }
     stepBox = h('section', { class: 'reh-step', 'data-testid': 'reh-step' },
       h('h3', null, t('studio.reh.step', { title: s.title })),
-      h('p', { class: 'muted' }, t('studio.reh.waiting', { status: c.status })),
+      h('p', { class: 'muted' }, t('studio.reh.waiting', { status: t(`studio.reh.status.${c.status}`) })),
       s.prompt ? h('p', null, s.prompt) : null,
       s.instruction ? h('p', { class: 'instruction' }, s.instruction) : null,
       h('div', { class: 'actions' }, act));
