@@ -3,6 +3,7 @@
 #include "engine/schedule.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <fmt/format.h>
 #include <map>
 #include <set>
@@ -239,19 +240,30 @@ std::string render_svg(const playbook& book) {
   std::map<std::string, std::vector<std::string>> out_edges;
   for (const auto& e : g.edges) out_edges[e.from].push_back(e.to);
 
-  // Layers: breadth-first from the entry; nodes not reached go below, in file order.
-  std::map<std::string, int> layer;
-  std::vector<std::string> queue;
-  if (!g.nodes.empty()) {
-    layer[g.nodes.front().id] = 0;  // the first step, or the schedule that starts it
-    queue.push_back(g.nodes.front().id);
-  }
-  for (std::size_t i = 0; i < queue.size(); ++i)
-    for (const auto& t : out_edges[queue[i]])
-      if (!layer.count(t)) {
-        layer[t] = layer[queue[i]] + 1;
-        queue.push_back(t);
+  // Layers: the longest path from the entry over the edges that do not close a loop (a
+  // depth-first search finds those), so every other edge points down; nodes not reached
+  // go below, in file order.
+  std::set<std::pair<std::string, std::string>> loop_edges;
+  std::vector<std::string> postorder;
+  {
+    std::map<std::string, int> seen;  // 1: on the stack, 2: done
+    std::function<void(const std::string&)> visit = [&](const std::string& id) {
+      seen[id] = 1;
+      for (const auto& t : out_edges[id]) {
+        if (seen[t] == 1) loop_edges.insert({id, t});
+        else if (!seen[t]) visit(t);
       }
+      seen[id] = 2;
+      postorder.push_back(id);
+    };
+    if (!g.nodes.empty()) visit(g.nodes.front().id);
+  }
+  std::map<std::string, int> layer;
+  for (auto it = postorder.rbegin(); it != postorder.rend(); ++it) {  // topological order
+    if (!layer.count(*it)) layer[*it] = 0;
+    for (const auto& t : out_edges[*it])
+      if (!loop_edges.count({*it, t})) layer[t] = std::max(layer.count(t) ? layer[t] : 0, layer[*it] + 1);
+  }
   int deepest = 0;
   for (const auto& [id, l] : layer) deepest = std::max(deepest, l);
   for (const auto& n : g.nodes)
