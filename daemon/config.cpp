@@ -55,6 +55,15 @@ read_timeout_seconds = 30
 dir = "var/spool"
 channels = ["email", "telegram", "webchat", "api", "staff"]
 
+[attachments]
+dir = "var/attachments"     # files that came with messages, named by their sha256
+max_bytes = 26214400        # 25 MiB; a larger file is refused with a clear error
+
+# Channel adapters, each enabled and configured in its own table (docs/CHANNELS.md):
+# [channels.email]
+# enabled = true
+# password_file = "/etc/reglament/imap-password"   # or password_env = "REGLAMENT_IMAP_PASSWORD"
+
 [log]
 level = "info"              # debug | info | warn | error
 format = "text"             # text | json
@@ -178,7 +187,8 @@ void apply_calendar(daemon_config& c, const toml::table& t) {
 }
 
 void apply(daemon_config& c, const toml::table& root) {
-  check_keys(root, "(top level)", {"store", "playbooks", "firm", "calendar", "http", "spool", "log"});
+  check_keys(root, "(top level)",
+             {"store", "playbooks", "firm", "calendar", "http", "spool", "attachments", "channels", "log"});
   if (const auto* t = section(root, "store")) {
     check_keys(*t, "store", {"path", "synchronous"});
     if (const auto* n = t->get("path")) c.store.path = get_string(*n, "store.path");
@@ -229,6 +239,24 @@ void apply(daemon_config& c, const toml::table& root) {
       throw;
     } catch (const std::runtime_error& e) {
       throw config_error(e.what());  // already "spool.key: problem"
+    }
+  }
+  if (const auto* t = section(root, "attachments")) {
+    check_keys(*t, "attachments", {"dir", "max_bytes"});
+    if (const auto* n = t->get("dir")) c.attachments.dir = get_string(*n, "attachments.dir");
+    if (c.attachments.dir.empty()) bad("attachments.dir", "must not be empty");
+    if (const auto* n = t->get("max_bytes")) {
+      auto v = get_int(*n, "attachments.max_bytes");
+      if (v < 1024 || v > std::int64_t(1) << 32)
+        bad("attachments.max_bytes", fmt::format("expected 1024..4294967296 bytes, got {}", v));
+      c.attachments.max_bytes = static_cast<std::uint64_t>(v);
+    }
+  }
+  if (const auto* t = section(root, "channels")) {
+    for (const auto& [k, v] : *t) {
+      std::string name(k.str());
+      if (!v.is_table()) bad("channels." + name, fmt::format("expected a [channels.{}] table", name));
+      c.channels[name] = *v.as_table();
     }
   }
   if (const auto* t = section(root, "log")) {
@@ -355,6 +383,7 @@ daemon_config load_config(const std::optional<std::string>& file, const override
     if (o.data_dir->empty()) throw config_error("--data-dir: must not be empty");
     c.store.path = (fs::path(*o.data_dir) / "reglament.db").string();
     c.spool.dir = (fs::path(*o.data_dir) / "spool").string();
+    c.attachments.dir = (fs::path(*o.data_dir) / "attachments").string();
   }
   if (o.playbooks) c.playbooks.dir = *o.playbooks;
   if (c.playbooks.dir.empty()) c.playbooks.dir = find_default_playbooks(executable_path);

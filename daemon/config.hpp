@@ -7,7 +7,11 @@
 #include "adapters/spool/config.hpp"
 #include "engine/working_calendar.hpp"
 
+#include <toml++/toml.h>
+
 #include <array>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -50,6 +54,13 @@ struct daemon_config {
   } http;
   spool::config spool;
   struct {
+    std::string dir = "var/attachments";              // content-addressed files (sha256 names)
+    std::uint64_t max_bytes = 25 * 1024 * 1024;       // one file larger than this is refused
+  } attachments;
+  // [channels.NAME] tables as written: each adapter reads its own (daemon/channel_registry.hpp),
+  // so a mistake in one is that channel's error, not the daemon's.
+  std::map<std::string, toml::table> channels;
+  struct {
     std::string level = "info";   // debug | info | warn | error
     std::string format = "text";  // text | json
   } log;
@@ -57,7 +68,7 @@ struct daemon_config {
 
 struct overrides {
   std::optional<std::string> listen;     // --listen ADDR:PORT
-  std::optional<std::string> data_dir;   // --data-dir: store and spool under it
+  std::optional<std::string> data_dir;   // --data-dir: store, spool and attachments under it
   std::optional<std::string> playbooks;  // --playbooks DIR
 };
 

@@ -1,10 +1,13 @@
 #include "daemon/daemon.hpp"
 
+#include "daemon/channel_registry.hpp"
+#include "daemon/inbound_gateway.hpp"
 #include "adapters/http/listener.hpp"
 #include "adapters/http/read_pool.hpp"
 #include "adapters/http/router/api.hpp"
 #include "adapters/http/router/studio.hpp"
 #include "adapters/spool/config.hpp"
+#include "adapters/staff/staff_channel.hpp"
 #include "engine/case_engine.hpp"
 #include "engine/interpreter.hpp"
 #include "engine/live_firm.hpp"
@@ -14,6 +17,7 @@
 #include "engine/playbook_library.hpp"
 #include "engine/production_calendar.hpp"
 #include "engine/scheduler.hpp"
+#include "engine/store/channel_store.hpp"
 #include "engine/store/client_registry.hpp"
 #include "engine/store/proposal_book.hpp"
 #include "engine/store/sqlite_store.hpp"
@@ -26,8 +30,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <set>
 #include <thread>
 #include <vector>
@@ -68,6 +74,12 @@ struct reglamentd::parts {
   std::unique_ptr<sqlite_store> dispatch_store;
   std::unique_ptr<outbox_dispatcher> dispatcher;
   std::vector<std::unique_ptr<spool::spool_channel>> spools;
+  // Channel adapters: errors, cursors and attachments in the store; inbound through the gateway.
+  std::unique_ptr<channel_store> channels_db;
+  std::unique_ptr<inbound_gateway> gateway;
+  std::vector<built_channel> channels;
+  std::unique_ptr<staff::staff_channel> staff_notices;  // "staff" rows to each person's email / Telegram
+  bool sources_started = false;
   std::unique_ptr<http::read_pool> reads;
   std::unique_ptr<http::studio> studio;
   std::unique_ptr<http::api> routes;
@@ -99,6 +111,7 @@ reglamentd::~reglamentd() {
   if (p.ioc) p.ioc->stop();
   for (auto& t : p.io_threads)
     if (t.joinable()) t.join();
+  stop_sources();
   if (p.dispatcher) p.dispatcher->stop();
   stop_scheduler();
   if (p.writer_) p.writer_->stop();
@@ -183,6 +196,85 @@ void reglamentd::open_clients() {
     throw startup_error(fmt::format("firm.file: the clients of '{}' cannot be imported (see above)", cfg_.firm.file), 2);
   log_.info("clients imported from the firm file",
             {{"file", cfg_.firm.file}, {"clients", std::to_string(r->added)}, {"contacts", std::to_string(r->contacts_added)}});
+}
+
+void reglamentd::stop_sources() {
+  auto& p = *parts_;
+  if (!p.sources_started) return;
+  p.sources_started = false;
+  for (auto& c : p.channels)
+    if (c.parts.inbound) {
+      try {
+        c.parts.inbound->stop();
+      } catch (const std::exception& e) {
+        log_.error("channel source did not stop cleanly", {{"channel", c.name}, {"error", e.what()}});
+      }
+    }
+}
+
+// The [channels.*] adapters: each built from its table; one that fails is logged and
+// left out, the others run. Outbound ones replace the spool of the same name.
+void reglamentd::start_channels() {
+  auto& p = *parts_;
+  try {
+    p.channels_db = std::make_unique<channel_store>(cfg_.store.path);
+  } catch (const std::exception& e) {
+    throw startup_error(fmt::format("store.path: cannot open the channel tables in '{}': {}", cfg_.store.path, e.what()), 1);
+  }
+  inbound_gateway::options gopt;
+  gopt.attachments_dir = cfg_.attachments.dir;
+  gopt.max_attachment_bytes = cfg_.attachments.max_bytes;
+  gopt.metrics = &p.metrics;
+  auto* disp = p.dispatcher.get();
+  gopt.on_commit = [disp] { disp->notify(); };
+  try {
+    p.gateway = std::make_unique<inbound_gateway>(*p.writer_, *p.channels_db, p.clock, log_, gopt);
+  } catch (const std::exception& e) {
+    throw startup_error(e.what(), 1);
+  }
+  channel_registry registry;
+  register_builtin_channels(registry);
+  channel_env env;
+  env.clk = &p.clock;
+  env.log = &log_;
+  env.data_dir = std::filesystem::path(cfg_.store.path).parent_path().string();
+  env.firm = p.firm.get();
+  env.clients = p.clients.get();
+  env.registry = p.clients.get();
+  env.store_path = cfg_.store.path;
+  p.channels = registry.build(cfg_.channels, env, log_);
+  // What the dispatcher delivers each channel with: the spool, unless an adapter runs.
+  std::map<std::string, channel*> outbound;
+  for (auto& sp : p.spools)
+    if (sp->name() != "staff") outbound[sp->name()] = sp.get();
+  for (auto& c : p.channels)
+    if (c.parts.outbound) {
+      p.dispatcher->add_channel(c.name, c.parts.outbound.get());
+      outbound[c.name] = c.parts.outbound.get();
+    }
+
+  // Staff notifications go through the same outbox: one "staff" row, fanned out to the
+  // person's channels by the staff channel, the spool's "staff" file first when it has one.
+  channel* in_app = nullptr;
+  for (auto& sp : p.spools)
+    if (sp->name() == "staff") in_app = sp.get();
+  bool anyone_notified = false;
+  for (const auto& person : p.firm->staff_list()) {
+    anyone_notified = anyone_notified || !person.notify.empty();
+    for (const auto& ch : person.notify)
+      if (!outbound.count(ch))
+        log_.warn("staff notifications: the channel is not running, they will wait in the outbox",
+                  {{"person", person.login}, {"channel", ch}, {"key", "channels." + ch + ".enabled"}});
+  }
+  if (in_app || anyone_notified) {
+    auto* db = p.channels_db.get();
+    staff::progress progress{[db](const std::string& key) { return db->cursor("staff", key) == "sent"; },
+                             [db, clk = &p.clock](const std::string& key) {
+                               db->save_cursor("staff", key, "sent", clk->now());
+                             }};
+    p.staff_notices = std::make_unique<staff::staff_channel>(*p.firm, outbound, in_app, std::move(progress));
+    p.dispatcher->add_channel("staff", p.staff_notices.get());
+  }
 }
 
 void reglamentd::start() {
@@ -284,6 +376,8 @@ void reglamentd::start() {
     throw startup_error(fmt::format("spool.dir: {}", e.what()), 1);
   }
 
+  start_channels();
+
   http::api_options aopt;
   auto* disp = p.dispatcher.get();
   aopt.on_commit = [disp] { disp->notify(); };
@@ -297,6 +391,9 @@ void reglamentd::start() {
     return interpreter(engine->context()).render_text(s, b, t);
   };
   aopt.clients = p.clients.get();
+  aopt.channels = p.channels_db.get();
+  aopt.attachments_dir = cfg_.attachments.dir;
+  aopt.clk = &p.clock;
   aopt.tariffs = p.tariff_ids;
   try {
     p.proposals = std::make_unique<proposal_book>(cfg_.store.path);
@@ -356,6 +453,9 @@ void reglamentd::start() {
 
   p.writer_->start();
   p.dispatcher->start();
+  for (auto& c : p.channels)
+    if (c.parts.inbound) c.parts.inbound->start(*p.gateway);
+  p.sources_started = true;
   start_scheduler();
   p.checkpointer = std::thread([&p, this] {
     std::unique_lock lock(p.checkpoint_mutex);
@@ -402,7 +502,9 @@ int reglamentd::run() {
     boost::system::error_code ec;
     sig->cancel(ec);
   });
-  // 2. No new deliveries; the one in progress finishes.
+  // 2. No new messages from the channels (a source returns once it makes no more calls),
+  //    no new deliveries; the one in progress finishes.
+  stop_sources();
   p.dispatcher->stop();
   stop_scheduler();
   // 3. Requests already read are committed and answered (replies are posted to the
@@ -428,6 +530,10 @@ int reglamentd::run() {
   p.studio.reset();
   p.reads.reset();
   p.dispatcher.reset();
+  p.staff_notices.reset();
+  p.channels.clear();
+  p.gateway.reset();
+  p.channels_db.reset();
   p.spools.clear();
   p.dispatch_store.reset();
   p.checkpoint_store.reset();

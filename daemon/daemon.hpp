@@ -50,6 +50,8 @@ class reglamentd {
   void start_scheduler();
   void stop_scheduler();
   void open_clients();
+  void start_channels();
+  void stop_sources();
   daemon_config cfg_;
   logger& log_;
   std::unique_ptr<parts> parts_;

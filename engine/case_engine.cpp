@@ -38,6 +38,14 @@ engine_result case_engine::inbound(const inbound_message& m) {
   if (m.external_id.empty()) return refused(0, 422, "external_id: required");
   if (m.sender.empty()) return refused(0, 422, "sender: required");
   if (!valid_utf8(m.text)) return refused(0, 422, "text: not valid UTF-8");
+  if (!valid_utf8(m.subject)) return refused(0, 422, "subject: not valid UTF-8");
+  if (!valid_utf8(m.original)) return refused(0, 422, "original: not valid UTF-8");
+  if (!valid_utf8(m.sender_name)) return refused(0, 422, "sender_name: not valid UTF-8");
+  if (!valid_utf8(m.sender) || !valid_utf8(m.external_id) || !valid_utf8(m.thread))
+    return refused(0, 422, "sender, external_id, thread: not valid UTF-8");
+  for (const auto& a : m.attachments)
+    if (!valid_utf8(a.name) || !valid_utf8(a.content_type) || a.sha256.size() != 64)
+      return refused(0, 422, fmt::format("attachment '{}': name or type not valid UTF-8, or no sha256", a.name));
 
   if (auto seen = store_.inbound_case(m.channel, m.external_id)) {
     engine_result r;
@@ -91,6 +99,39 @@ engine_result case_engine::pay_invoice(const std::string& number, const nlohmann
   a.actor = actor;
   if (!amount.is_null()) a.values["amount"] = amount;
   return feed(inv->id, a);
+}
+
+engine_result case_engine::retry_message(case_id id, int n, const std::string& actor) {
+  auto state = store_.load_case(id);
+  if (!state) return refused(id, 404, fmt::format("case {} does not exist", id));
+  // The message's state is the last delivery fact about it in the journal.
+  bool queued = false;
+  std::string last = "queued";
+  for (const auto& e : store_.journal(id)) {
+    const auto& d = e.what.data;
+    if (!d.is_object() || !d.contains("outbox") || !d["outbox"].is_number_integer() || d["outbox"].get<int>() != n)
+      continue;
+    switch (e.what.kind) {
+      case fact_kind::message_queued:
+      case fact_kind::staff_notified:
+        queued = true;
+        break;
+      case fact_kind::message_sent: last = "sent"; break;
+      case fact_kind::message_failed: last = d.value("dead", false) ? "dead" : "failed"; break;
+      case fact_kind::message_retried: last = "queued"; break;
+      default: break;
+    }
+  }
+  if (!queued) return refused(id, 404, fmt::format("case {} has no outbound message {}", id, n));
+  if (last != "dead")
+    return refused(id, 409, fmt::format("message {} of case {} is {}, not dead: only a dead message is retried", n, id, last));
+  fact f{fact_kind::message_retried, ctx_.now->now(), "", {{"outbox", n}, {"actor", actor}}};
+  apply(*state, id, f);
+  store_.append(id, {f}, *state);
+  engine_result r;
+  r.id = id;
+  r.facts = {std::move(f)};
+  return r;
 }
 
 engine_result case_engine::start(const std::string& playbook_id, const std::string& client_id,

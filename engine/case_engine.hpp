@@ -35,6 +35,10 @@ class case_engine {
   // payment; 422: a wrong amount (the reason says what the invoice expects). A null
   // `amount` pays what is left.
   engine_result pay_invoice(const std::string& number, const nlohmann::json& amount, const std::string& actor);
+  // Queues a dead outbound message (outbox `n` of case `id`) again, as a person asked:
+  // journaled as message_retried; the dispatcher then tries it afresh (attempts from 0).
+  // 404: no such message; 409: it is not dead (queued, failed or sent).
+  engine_result retry_message(case_id id, int n, const std::string& actor);
   // Starts a manual / scheduled playbook with no client message; `vars` (an object, may
   // be null) are set before its first step.
   engine_result start(const std::string& playbook_id, const std::string& client_id,

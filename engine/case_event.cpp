@@ -5,7 +5,7 @@
 namespace reglament {
 namespace {
 
-constexpr std::array<std::pair<staff_action::kind, const char*>, 8> action_names{{
+constexpr std::array<std::pair<staff_action::kind, const char*>, 10> action_names{{
     {staff_action::kind::choose, "choose"},
     {staff_action::kind::submit, "submit"},
     {staff_action::kind::done, "done"},
@@ -14,6 +14,8 @@ constexpr std::array<std::pair<staff_action::kind, const char*>, 8> action_names
     {staff_action::kind::paid, "paid"},
     {staff_action::kind::note, "note"},
     {staff_action::kind::correct, "correct"},
+    {staff_action::kind::call, "call"},
+    {staff_action::kind::visit, "visit"},
 }};
 
 }  // namespace

@@ -37,7 +37,11 @@ struct staff_action {
     paid,      // wait: payment: values.amount optional
     note,      // a note on the case, any time: reason = text
     correct,   // the manager names the service the tariff check should have found: values.service
+    call,      // a phone call, any time: values.who, values.when?, values.direction (in|out), reason = summary
+    visit,     // an office visit, any time: values.who, values.when?, reason = summary
   };
+  // Logged at any time, on any step, even on a closed case: note, call, visit.
+  static bool any_time(kind k) { return k == kind::note || k == kind::call || k == kind::visit; }
   kind what = kind::done;
   std::string step;          // the step the person saw; must be current
   std::string option;

@@ -87,7 +87,7 @@ struct open_case : sc::simple_state<open_case, machine, running> {
   // Reached only when the current inner state does not take staff actions: notes still go in.
   sc::result react(const ev_staff& e) {
     auto& m = outermost_context();
-    if (e.act.what == staff_action::kind::note) return m.settle(*this, m.interp.staff(m.state, e.act));
+    if (staff_action::any_time(e.act.what)) return m.settle(*this, m.interp.staff(m.state, e.act));
     m.out = {{}, fmt::format("{}: '{}' is not possible now", waiting_for_text(m.state.status), to_string(e.act.what)), true};
     return discard_event();
   }
@@ -117,7 +117,7 @@ struct takes_staff : sc::simple_state<Derived, open_case> {
   using reactions = sc::custom_reaction<ev_staff>;
   sc::result react(const ev_staff& e) {
     auto& m = this->outermost_context();
-    if (!Derived::accepts(e.act.what) && e.act.what != staff_action::kind::note) return this->forward_event();
+    if (!Derived::accepts(e.act.what) && !staff_action::any_time(e.act.what)) return this->forward_event();
     return m.settle(*this, m.interp.staff(m.state, e.act));
   }
 };
@@ -153,7 +153,7 @@ struct closed_case : sc::simple_state<closed_case, machine> {
   }
   sc::result react(const ev_staff& e) {
     auto& m = outermost_context();
-    if (e.act.what == staff_action::kind::note)
+    if (staff_action::any_time(e.act.what))
       m.out = m.interp.staff(m.state, e.act);
     else
       m.out = {{}, "the case is closed", true};

@@ -193,6 +193,9 @@ void apply(case_state& s, case_id id, const fact& f) {
     case fact_kind::message_failed:
     case fact_kind::escalated:
     case fact_kind::note_added:
+    case fact_kind::call_logged:
+    case fact_kind::visit_logged:
+    case fact_kind::message_retried:
       break;  // journal-only facts: they change no state
   }
 }

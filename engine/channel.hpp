@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -75,14 +76,26 @@ struct channel_error {
   std::string raw;           // the item as received (truncated to the sink's limit)
 };
 
+// Thrown by inbound_sink::store_attachment when a file is over the configured limit; the
+// message says which file, its size and the limit. The source keeps the message (its
+// text can say a file was left out) or rejects it: either way nothing is lost silently.
+class attachment_too_large : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class inbound_sink {
  public:
   virtual ~inbound_sink() = default;
   // Journals `m` and calls `done` once it is committed or refused (on another thread).
+  // done(r): r.error empty: committed (r.duplicate: seen before); r.http_status 503: not
+  // committed, try again later (keep the cursor); any other error: refused, and the
+  // sink has already kept it as a channel error, so the source moves on.
   virtual void accept(inbound_message m, std::function<void(const engine_result&)> done) = 0;
   // Keeps an item that cannot be accepted, for the staff app's list of channel errors.
   virtual void reject(channel_error e) = 0;
   // Stores `bytes` under the data dir's attachments/ (content-addressed) and describes it.
+  // Throws attachment_too_large over the limit, std::runtime_error if it cannot write.
   virtual attachment store_attachment(const std::string& name, const std::string& content_type,
                                       const std::string& bytes) = 0;
   // A source's durable position (IMAP UIDVALIDITY:UID, Telegram update offset); "" if

@@ -6,7 +6,7 @@
 namespace reglament {
 namespace {
 
-constexpr std::array<std::pair<fact_kind, const char*>, 32> fact_names{{
+constexpr std::array<std::pair<fact_kind, const char*>, 35> fact_names{{
     {fact_kind::case_opened, "case_opened"},
     {fact_kind::message_received, "message_received"},
     {fact_kind::step_entered, "step_entered"},
@@ -39,6 +39,9 @@ constexpr std::array<std::pair<fact_kind, const char*>, 32> fact_names{{
     {fact_kind::invoice_cancelled, "invoice_cancelled"},
     {fact_kind::service_corrected, "service_corrected"},
     {fact_kind::quota_returned, "quota_returned"},
+    {fact_kind::call_logged, "call_logged"},
+    {fact_kind::visit_logged, "visit_logged"},
+    {fact_kind::message_retried, "message_retried"},
 }};
 
 }  // namespace

@@ -52,6 +52,9 @@ enum class fact_kind {
   invoice_cancelled,  // step; data: number, reason (the case closed before the invoice was paid)
   service_corrected,  // step (the tariff check); data: from, to (service ids), key (request stems), actor
   quota_returned,     // step; data: service, period, reason (cancelled, corrected): the use is given back
+  call_logged,        // data: who, when (ms), summary, direction (in|out), actor: a phone call, like a message
+  visit_logged,       // data: who, when (ms), summary, actor: the client came to the office
+  message_retried,    // data: outbox (n), actor: a dead message is queued again by a person
 };
 
 const char* to_string(fact_kind k);

@@ -115,6 +115,11 @@ struct staff_member {
   std::string name;     // full name for signatures, "Мария Иванова"
   std::string name_en;  // in English letters, "Maria Ivanova"; empty: use `name`
   std::string role;     // manager, accountant, director
+  // How the person gets staff notifications (escalations, overdue tasks) besides the
+  // staff app: channel names in order ("email", "telegram"), with their address there.
+  std::vector<std::string> notify;
+  std::string email;     // address for notify: email
+  std::string telegram;  // chat id for notify: telegram
 };
 
 // The firm itself: its name, its people and the SLA targets of a client's tariff.

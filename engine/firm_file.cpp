@@ -266,6 +266,20 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
     if (p.login.empty() || p.name.empty()) err(m, "staff: expected { login: ..., name: ..., role: ... }");
     if (p.role != "manager" && p.role != "accountant" && p.role != "director")
       err(m, "staff " + p.login + ": role: expected manager, accountant or director");
+    p.email = scalar(m, "email");
+    p.telegram = scalar(m, "telegram");
+    if (const auto& n = m["notify"]; n) {
+      if (!n.IsSequence()) err(n, "staff " + p.login + ": notify: expected a list like [email, telegram]");
+      for (const auto& c : n) {
+        auto ch = c.IsScalar() ? c.as<std::string>() : std::string{};
+        if (ch != "email" && ch != "telegram")
+          err(c, "staff " + p.login + ": notify: expected email or telegram, got '" + ch + "'");
+        else if ((ch == "email" ? p.email : p.telegram).empty())
+          err(c, "staff " + p.login + ": notify: " + ch + " needs the person's " + ch + ": address");
+        else
+          p.notify.push_back(ch);
+      }
+    }
     firm->staff_.push_back(std::move(p));
   }
 

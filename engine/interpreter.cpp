@@ -694,6 +694,26 @@ class interpreter::run {
   int issued_in_run_ = 0;  // invoices numbered in this run, not yet in the store
 };
 
+namespace {
+
+// The message_received fact's data: the channel details only when the channel gave them,
+// so a message from the API journals exactly as before.
+json received_data(const inbound_message& m) {
+  json d = {{"channel", m.channel}, {"external_id", m.external_id}, {"sender", m.sender}, {"text", m.text}};
+  if (!m.sender_name.empty()) d["sender_name"] = m.sender_name;
+  if (!m.subject.empty()) d["subject"] = m.subject;
+  if (!m.original.empty() && m.original != m.text) d["original"] = m.original;
+  if (!m.attachments.empty()) {
+    json list = json::array();
+    for (const auto& a : m.attachments)
+      list.push_back({{"name", a.name}, {"content_type", a.content_type}, {"size", a.size}, {"sha256", a.sha256}});
+    d["attachments"] = std::move(list);
+  }
+  return d;
+}
+
+}  // namespace
+
 step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr& book,
                                const inbound_message* first, const std::string& client,
                                const client_contact* reply_to, const json* vars) const {
@@ -720,9 +740,7 @@ step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr
           {"thread", thread},
           {"client", client_id}});
   if (first)
-    r.emit(fact_kind::message_received, "",
-           {{"channel", first->channel}, {"external_id", first->external_id}, {"sender", first->sender},
-            {"text", first->text}});
+    r.emit(fact_kind::message_received, "", received_data(*first));
   if (const auto& c = r.client(); c && !c->manager.empty()) r.emit(fact_kind::assigned, "", {{"to", c->manager}});
   if (vars && vars->is_object())
     for (const auto& [name, value] : vars->items()) r.emit(fact_kind::variable_set, "", {{"name", name}, {"value", value}});
@@ -740,8 +758,7 @@ step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr
 
 step_outcome interpreter::client_message(case_state& state, const inbound_message& m) const {
   run r(ctx_, state);
-  r.emit(fact_kind::message_received, state.step,
-         {{"channel", m.channel}, {"external_id", m.external_id}, {"sender", m.sender}, {"text", m.text}});
+  r.emit(fact_kind::message_received, state.step, received_data(m));
   if (state.status == case_status::waiting_client) {
     if (const step* st = r.current(); st && st->kind == step_kind::wait_client) {
       if (const step_exit* e = r.classify(*st, m.text); e && !e->target.empty()) {
@@ -759,6 +776,34 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
   if (a.what == k::note) {
     if (a.reason.empty()) return {{}, "a note needs its text in 'reason'"};
     r.emit(fact_kind::note_added, state.step, {{"text", a.reason}, {"actor", a.actor}});
+    return {std::move(r.facts), {}};
+  }
+  if (a.what == k::call || a.what == k::visit) {
+    // Journaled like a message: who, when, what was said. No telephony: a person logs it.
+    const char* what = a.what == k::call ? "a call" : "a visit";
+    auto text_of = [&](const char* name) -> std::optional<std::string> {
+      auto it = a.values.find(name);
+      if (it == a.values.end() || it->is_null()) return std::string{};
+      if (!it->is_string()) return std::nullopt;
+      return it->get<std::string>();
+    };
+    auto who = text_of("who"), when = text_of("when"), direction = text_of("direction");
+    if (!who || !when || !direction) return {{}, fmt::format("{}: values.who, when and direction must be strings", what)};
+    if (who->empty()) return {{}, fmt::format("{} needs values.who (the person the manager spoke with)", what)};
+    if (a.reason.empty()) return {{}, fmt::format("{} needs its summary in 'reason'", what)};
+    timestamp at = ctx_.now->now();
+    if (!when->empty() && !parse_iso8601(*when, at))
+      return {{}, fmt::format("{}: values.when '{}' is not a time like 2026-11-23T10:30:00+03:00", what, *when)};
+    json d = {{"who", *who}, {"when", to_millis(at)}, {"summary", a.reason}, {"actor", a.actor}};
+    if (a.what == k::call) {
+      if (direction->empty()) *direction = "in";
+      if (*direction != "in" && *direction != "out")
+        return {{}, fmt::format("a call: values.direction must be 'in' (the client called) or 'out', not '{}'", *direction)};
+      d["direction"] = *direction;
+    } else if (!direction->empty()) {
+      return {{}, "a visit has no direction"};
+    }
+    r.emit(a.what == k::call ? fact_kind::call_logged : fact_kind::visit_logged, state.step, std::move(d));
     return {std::move(r.facts), {}};
   }
   if (state.closed()) return {{}, "the case is closed", true};
@@ -850,7 +895,9 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
       break;
     }
     case k::note:
-      break;
+    case k::call:
+    case k::visit:
+      break;  // handled above, at any step
   }
   return {std::move(r.facts), {}};
 }

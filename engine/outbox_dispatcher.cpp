@@ -3,6 +3,7 @@
 #include "engine/writer.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <exception>
 #include <memory>
 
@@ -122,15 +123,47 @@ std::size_t outbox_dispatcher::poll_once() {
   return attempted;
 }
 
+void outbox_dispatcher::thread_from_case(outbound_message& m) {
+  // The case's thread on this channel and the client's latest message there: a reply
+  // lands in the client's conversation (email In-Reply-To, a Telegram chat).
+  std::string subject;
+  for (const auto& e : reader_.journal(m.case_no)) {
+    const auto& d = e.what.data;
+    if (!d.is_object() || d.value("channel", "") != m.channel) continue;
+    if (e.what.kind == fact_kind::case_opened) {
+      m.thread = d.value("thread", "");
+    } else if (e.what.kind == fact_kind::message_received) {
+      m.in_reply_to = d.value("external_id", "");
+      if (auto s = d.value("subject", ""); !s.empty()) subject = s;
+    }
+  }
+  m.subject = reply_subject(subject);
+}
+
+std::string outbox_dispatcher::reply_subject(const std::string& subject) {
+  if (subject.empty()) return {};
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  auto starts = [&](std::string_view prefix) {
+    if (subject.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+      if (lower(subject[i]) != prefix[i]) return false;
+    return true;
+  };
+  if (starts("re:") || starts("re[") || subject.rfind("Ответ:", 0) == 0 || subject.rfind("ответ:", 0) == 0)
+    return subject;
+  return "Re: " + subject;
+}
+
 void outbox_dispatcher::deliver(const outbox_row& row, channel& ch) {
   const auto key = row.idempotency_key();
   {
     std::lock_guard lock(mutex_);
     in_flight_.insert(key);
   }
-  outbound_message m{key, row.channel, row.to, row.text, row.id, row.buttons};
+  outbound_message m{key, row.channel, row.to, row.text, row.id, row.buttons, {}, {}, {}};
   delivery_status status;
   try {
+    if (row.channel != "staff") thread_from_case(m);
     status = ch.deliver(m);
   } catch (const std::exception& e) {
     status = delivery_status{false, false, e.what()};
@@ -151,7 +184,10 @@ void outbox_dispatcher::deliver(const outbox_row& row, channel& ch) {
       stats_.dead.fetch_add(1);
     } else {
       stats_.failed.fetch_add(1);
+      // The medium's own wait (Telegram's retry_after) wins when it is longer.
       r.retry_at = retry_time(clock_.now(), r.attempts, opt_);
+      if (status.retry_after_seconds > 0)
+        r.retry_at = std::max(r.retry_at, clock_.now() + std::chrono::seconds(status.retry_after_seconds));
     }
   }
 

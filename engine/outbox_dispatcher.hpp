@@ -76,6 +76,9 @@ class outbox_dispatcher {
   // Returns the number of deliveries attempted.
   std::size_t poll_once();
 
+  // "Re: " + subject unless it already is a reply ("Re:", "RE[2]:", "Ответ:"); "" stays "".
+  static std::string reply_subject(const std::string& subject);
+
   // When the next attempt is due after `attempts` failed ones (1 = the first failure).
   static timestamp retry_time(timestamp now, int attempts, const options& opt);
 
@@ -85,6 +88,7 @@ class outbox_dispatcher {
  private:
   void loop();
   void deliver(const outbox_row& row, channel& ch);
+  void thread_from_case(outbound_message& m);  // reads the case's journal
 
   store& reader_;
   const clock& clock_;

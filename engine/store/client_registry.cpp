@@ -240,25 +240,9 @@ struct client_registry::impl {
 };
 
 client_registry::client_registry(const std::string& path, options opt) : impl_(std::make_unique<impl>()) {
-  if (path.empty() || path == ":memory:")
-    throw store_error("client registry: needs a database file, not an in-memory database", SQLITE_CANTOPEN);
-  {
-    // The store's own open creates the file and runs (or, read-only, checks) the migrations.
-    sqlite_store::options sopt;
-    sopt.read_only = opt.read_only;
-    sopt.busy_timeout_ms = opt.busy_timeout_ms;
-    sqlite_store schema(path, sopt);
-  }
   impl_->opt = opt;
-  impl_->conn.path = path;
-  const int flags = opt.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-  const int rc = sqlite3_open_v2(path.c_str(), &impl_->conn.db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) impl_->conn.fail("open client registry", rc);
-  sqlite3_extended_result_codes(impl_->conn.db, 1);
-  sqlite3_busy_timeout(impl_->conn.db, opt.busy_timeout_ms);
+  sqlite_db::open_beside_store(impl_->conn, path, opt.read_only, opt.busy_timeout_ms, "client registry");
   impl_->conn.exec("PRAGMA foreign_keys = ON", "enable foreign keys");
-  // The daemon checkpoints from its own thread; a rare client change need not.
-  if (!opt.read_only) impl_->conn.exec("PRAGMA wal_autocheckpoint = 0", "turn off automatic checkpoints");
   impl_->st.emplace(impl_->conn, registry_defs, "", true);
   std::lock_guard lock(impl_->db_mutex);
   impl_->version = impl_->read_version();

@@ -204,15 +204,50 @@ CREATE TABLE proposal_states(
   at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX journal_forms ON journal(seq) WHERE kind = 'form_submitted';
+
+// What the channels keep outside the journal: inbound items that could not become a
+// message (with their raw form, for the staff), each source's durable position, and the
+// stored attachment files. None of these is derived from the journal.
+constexpr const char* schema_v7_channels = R"sql(
+CREATE TABLE channel_errors(
+  id INTEGER PRIMARY KEY,
+  channel TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  raw BLOB NOT NULL,           -- as received, cut to the store's limit
+  raw_size INTEGER NOT NULL,   -- the size before cutting
+  received_at INTEGER NOT NULL,
+  resolved INTEGER NOT NULL DEFAULT 0,
+  resolved_at INTEGER,
+  resolved_by TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX channel_errors_by_state ON channel_errors(resolved, id);
+-- A source that fetches the same broken item again (after a restart) keeps one row.
+CREATE UNIQUE INDEX channel_errors_once ON channel_errors(channel, external_id) WHERE external_id <> '';
+CREATE TABLE channel_cursors(
+  channel TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY(channel, key)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE attachments(
+  sha256 TEXT PRIMARY KEY,
+  name TEXT NOT NULL,          -- the first name it came with
+  content_type TEXT NOT NULL,  -- as declared; served only if on the allow-list
+  size INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
 )sql";
 
-constexpr std::array<migration, 6> all{{
+constexpr std::array<migration, 7> all{{
     {1, "create the schema", schema_v1},
     {2, "invoices and reply buttons", schema_v2_invoices},
     {3, "schedule runs", schema_v3_schedule_runs},
     {4, "service corrections", schema_v4_service_corrections},
     {5, "clients and their contacts", schema_v5_clients},
     {6, "proposal states", schema_v6_proposal_states},
+    {7, "channel errors, cursors and attachments", schema_v7_channels},
 }};
 
 constexpr std::array<derived_table, 7> derived{{

@@ -41,6 +41,29 @@ struct connection {
   }
 };
 
+// Opens `conn` on the store file `path` for a side table's owner (client_registry,
+// channel_store): the store's own open first creates the file and runs (or, read-only,
+// checks) the migrations. The daemon checkpoints from its own thread, so this
+// connection never does. Throws store_error naming `what`.
+inline void open_beside_store(connection& conn, const std::string& path, bool read_only, int busy_timeout_ms,
+                              std::string_view what) {
+  if (path.empty() || path == ":memory:")
+    throw store_error(fmt::format("{}: needs a database file, not an in-memory database", what), SQLITE_CANTOPEN);
+  {
+    sqlite_store_options sopt;
+    sopt.read_only = read_only;
+    sopt.busy_timeout_ms = busy_timeout_ms;
+    sqlite_store schema(path, sopt);
+  }
+  conn.path = path;
+  const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+  const int rc = sqlite3_open_v2(path.c_str(), &conn.db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) conn.fail(fmt::format("open {}", what), rc);
+  sqlite3_extended_result_codes(conn.db, 1);
+  sqlite3_busy_timeout(conn.db, busy_timeout_ms);
+  if (!read_only) conn.exec("PRAGMA wal_autocheckpoint = 0", "turn off automatic checkpoints");
+}
+
 // One use of a prepared statement: bind, step, read; reset on destruction so that a
 // statement left half-read never holds a read snapshot open.
 class query {
@@ -64,6 +87,11 @@ class query {
   // REQUIRES: `v` outlives this query (saves a copy on the append path).
   query& bind_static(int i, std::string_view v) { return text(i, v, SQLITE_STATIC); }
 
+  // Bytes that need not be UTF-8 (a raw mail), into a BLOB column; copies.
+  query& bind_blob(int i, std::string_view v) {
+    return check(sqlite3_bind_blob64(s_, i, v.data() ? v.data() : "", v.size(), SQLITE_TRANSIENT));
+  }
+
   int changes() const { return sqlite3_changes(sqlite3_db_handle(s_)); }
 
   bool next() {
@@ -83,6 +111,10 @@ class query {
   timestamp time(int col) const { return from_millis(int64(col)); }
   std::string text(int col) const {
     auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string{};
+  }
+  std::string blob(int col) const {
+    auto p = static_cast<const char*>(sqlite3_column_blob(s_, col));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string{};
   }
   std::optional<std::string> value(int col) const {

@@ -73,6 +73,7 @@ enum projection_sql : std::size_t {
   p_outbox_insert,
   p_outbox_sent,
   p_outbox_failed,
+  p_outbox_retried,
   p_timer_insert,
   p_timer_delete,
   p_timers_clear,
@@ -118,6 +119,9 @@ constexpr std::array<sql_def, p_count_> projection_defs{{
     {"mark outbox message failed",
      "UPDATE {0}outbox SET state = ?3, attempts = coalesce(?4, attempts + 1), last_error = ?5, "
      "next_attempt_at = coalesce(?6, next_attempt_at) WHERE case_id = ?1 AND n = ?2"},
+    {"queue dead outbox message again",
+     "UPDATE {0}outbox SET state = 'queued', attempts = 0, last_error = '', next_attempt_at = ?3 "
+     "WHERE case_id = ?1 AND n = ?2"},
     {"set timer",
      "INSERT INTO {0}timers(case_id, n, due_at, step, purpose) VALUES(?1, ?2, ?3, ?4, ?5) "
      "ON CONFLICT(case_id, n) DO UPDATE SET due_at = excluded.due_at, step = excluded.step, "
@@ -211,6 +215,9 @@ class projection {
               .run();
           break;
         }
+        case fact_kind::message_retried:
+          st_.use(p_outbox_retried, id).bind(1, id).bind(2, int_of(d, "outbox").value_or(0)).bind(3, f.at).run();
+          break;
         case fact_kind::timer_set:
           st_.use(p_timer_insert, id)
               .bind(1, id)

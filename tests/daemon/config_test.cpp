@@ -119,3 +119,25 @@ TEST_CASE("a bad calendar key stops with its name", "[config]") {
       "[calendar]\nmonday = \"\"\ntuesday = \"\"\nwednesday = \"\"\nthursday = \"\"\nfriday = \"\"\n");
   CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("calendar: no working hours on any weekday"));
 }
+
+TEST_CASE("channel tables are kept for their adapters; attachments have a dir and a limit", "[config]") {
+  auto f = write_config(
+      "[channels.email]\nenabled = true\nhost = \"mail\"\npassword_env = \"X\"\n"
+      "[channels.telegram]\nenabled = false\n"
+      "[attachments]\ndir = \"/srv/files\"\nmax_bytes = 1048576\n");
+  auto c = load_config(f, {});
+  REQUIRE(c.channels.size() == 2);
+  CHECK(c.channels["email"]["host"].value<std::string>() == "mail");
+  CHECK(c.channels["telegram"]["enabled"].value<bool>() == false);
+  CHECK(c.attachments.dir == "/srv/files");
+  CHECK(c.attachments.max_bytes == 1048576);
+  overrides o;
+  o.data_dir = "/tmp/x";
+  CHECK(load_config(f, o).attachments.dir == "/tmp/x/attachments");
+  CHECK(load_config(std::nullopt, {}).attachments.max_bytes == 25 * 1024 * 1024);
+
+  f = write_config("[channels]\nemail = 1\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("channels.email: expected a [channels.email] table"));
+  f = write_config("[attachments]\nmax_bytes = 10\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("attachments.max_bytes: expected 1024..4294967296 bytes, got 10"));
+}

@@ -10,8 +10,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <csignal>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -98,6 +100,7 @@ class daemon_process {
 struct http_reply {
   int status = 0;  // 0: no answer (connection failed)
   std::string body;
+  std::map<std::string, std::string> headers;  // names in lower case
 };
 
 class http_client {
@@ -122,7 +125,13 @@ class http_client {
         http::response<http::string_body> res;
         http::read(*stream_, buffer_, res);
         if (!res.keep_alive()) stream_.reset();
-        return {static_cast<int>(res.result_int()), res.body()};
+        http_reply out{static_cast<int>(res.result_int()), res.body(), {}};
+        for (const auto& h : res) {
+          std::string name(h.name_string());
+          for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          out.headers[name] = std::string(h.value());
+        }
+        return out;
       } catch (const std::exception&) {
         stream_.reset();
         buffer_.clear();

@@ -171,3 +171,64 @@ TEST_CASE("the dispatcher thread delivers after notify()", "[outbox]") {
   r.d.stop();
   CHECK(r.email.count() == 1);
 }
+
+TEST_CASE("a channel's retry_after is honoured when longer than the backoff", "[outbox]") {
+  rig r;
+  r.email.script.push_back(delivery_status{false, false, "429 Too Many Requests", 600});
+  r.email.script.push_back(delivery_status{false, false, "429 Too Many Requests", 5});
+  r.queue(7, 1);
+  r.d.poll_once();
+  REQUIRE(r.reports.size() == 1);
+  CHECK(r.reports[0].second.retry_at == r.clk.now() + 600s);
+  r.clk.advance(600s);
+  r.d.poll_once();
+  REQUIRE(r.reports.size() == 2);
+  // Shorter than the usual backoff (1 min after the second failure): the backoff wins.
+  CHECK(r.reports[1].second.retry_at == r.clk.now() + 60s);
+}
+
+TEST_CASE("a reply carries the case's thread, the client's latest message id and its subject", "[outbox]") {
+  rig r;
+  fakes::fake_channel telegram{"telegram"};
+  r.d.add_channel("telegram", &telegram);
+  auto at = r.clk.now();
+  std::vector<fact> facts{
+      {fact_kind::case_opened, at, "", {{"playbook", "intake"}, {"version", 1}, {"channel", "email"},
+                                        {"sender", "anna@example.ru"}, {"thread", "<root@example.ru>"}, {"client", ""}}},
+      {fact_kind::message_received, at, "", {{"channel", "email"}, {"external_id", "<m1@example.ru>"},
+                                             {"sender", "anna@example.ru"}, {"text", "a"}, {"subject", "Выписка"}}},
+      {fact_kind::message_received, at, "", {{"channel", "email"}, {"external_id", "<m2@example.ru>"},
+                                             {"sender", "anna@example.ru"}, {"text", "b"}}},
+      {fact_kind::message_received, at, "", {{"channel", "telegram"}, {"external_id", "tg-5"},
+                                             {"sender", "100001"}, {"text", "c"}}},
+  };
+  case_state s;
+  for (const auto& f : facts) apply(s, 7, f);
+  r.db.begin();
+  r.db.append(7, facts, s);
+  r.db.commit();
+  r.queue(7, 1);
+  r.queue(7, 2, "telegram");
+  r.queue(7, 3, "staff");
+  fakes::fake_channel staff{"staff"};
+  r.d.add_channel("staff", &staff);
+  r.d.poll_once();
+  REQUIRE(r.email.count() == 1);
+  CHECK(r.email.delivered[0].thread == "<root@example.ru>");
+  CHECK(r.email.delivered[0].in_reply_to == "<m2@example.ru>");
+  CHECK(r.email.delivered[0].subject == "Re: Выписка");
+  REQUIRE(telegram.count() == 1);
+  CHECK(telegram.delivered[0].thread.empty());  // the case is not on telegram
+  CHECK(telegram.delivered[0].in_reply_to == "tg-5");
+  CHECK(telegram.delivered[0].subject.empty());
+  REQUIRE(staff.count() == 1);
+  CHECK(staff.delivered[0].in_reply_to.empty());
+}
+
+TEST_CASE("a reply subject gets one Re:", "[outbox]") {
+  CHECK(outbox_dispatcher::reply_subject("Выписка") == "Re: Выписка");
+  CHECK(outbox_dispatcher::reply_subject("RE: Выписка") == "RE: Выписка");
+  CHECK(outbox_dispatcher::reply_subject("Re[2]: Выписка") == "Re[2]: Выписка");
+  CHECK(outbox_dispatcher::reply_subject("Ответ: Выписка") == "Ответ: Выписка");
+  CHECK(outbox_dispatcher::reply_subject("").empty());
+}

@@ -259,3 +259,113 @@ clients: [{ id: c, name: ООО «С», tariff: t, contacts: { email: [c@c.ru] }
   CHECK(c->timers.empty());
   CHECK_FALSE(st.next_timer_due());
 }
+
+TEST_CASE("a message's subject, sender name, original text and attachments are journaled; replay agrees",
+          "[engine][channels]") {
+  fixture f;
+  inbound_message m{"email", "<m1@romashka.ru>", "anna@romashka.ru", "", "Пришлите выписку за октябрь"};
+  m.subject = "Выписка";
+  m.sender_name = "Анна Сергеевна";
+  m.original = "Пришлите выписку за октябрь\n\n-- \nАнна";
+  m.attachments.push_back({"Реквизиты.pdf", "application/pdf", 2048, std::string(64, 'c')});
+  auto r = f.box->inbound(m);
+  REQUIRE(r.error.empty());
+  auto journal = f.st.journal(r.id);
+  const fact* received = nullptr;
+  for (const auto& e : journal)
+    if (e.what.kind == fact_kind::message_received) received = &e.what;
+  REQUIRE(received);
+  CHECK(received->data["subject"] == "Выписка");
+  CHECK(received->data["sender_name"] == "Анна Сергеевна");
+  CHECK(received->data["original"] == m.original);
+  REQUIRE(received->data["attachments"].size() == 1);
+  CHECK(received->data["attachments"][0]["name"] == "Реквизиты.pdf");
+  CHECK(received->data["attachments"][0]["sha256"] == std::string(64, 'c'));
+  CHECK(received->data["attachments"][0]["size"] == 2048);
+
+  // A message from the API (no channel details) journals exactly the four fields.
+  auto plain = f.say("m2", "И ещё акт сверки", "igor@vektor-plus.ru");
+  for (const auto& e : f.st.journal(plain.id))
+    if (e.what.kind == fact_kind::message_received) CHECK(e.what.data.size() == 4);
+
+  auto bad = m;
+  bad.external_id = "<m3@romashka.ru>";
+  bad.subject = std::string("\xff", 1);
+  auto refused = f.box->inbound(bad);
+  CHECK(refused.http_status == 422);
+  CHECK_THAT(refused.error, Catch::Contains("subject"));
+  auto report = f.st.verify_replay();
+  for (const auto& d : report.differences) UNSCOPED_INFO(d);
+  CHECK(report.differences.empty());
+}
+
+TEST_CASE("a call and a visit are journaled on the case at any step, with who, when and what", "[engine]") {
+  fixture f;
+  auto r = f.say("m1", "Подготовьте приказ на отпуск");
+  staff_action call{staff_action::kind::call, "", "",
+                    {{"who", "Анна Сергеевна"}, {"when", "2026-11-23T10:30:00+03:00"}, {"direction", "out"}},
+                    "Договорились о сроках", "manager"};
+  auto c = f.box->act(r.id, call);
+  REQUIRE(c.error.empty());
+  REQUIRE(c.facts.size() == 1);
+  CHECK(c.facts[0].kind == fact_kind::call_logged);
+  CHECK(c.facts[0].data["who"] == "Анна Сергеевна");
+  CHECK(c.facts[0].data["summary"] == "Договорились о сроках");
+  CHECK(c.facts[0].data["direction"] == "out");
+  CHECK(c.facts[0].data["when"] == 1795419000000);  // 07:30 UTC
+  CHECK(c.facts[0].data["actor"] == "manager");
+
+  staff_action visit{staff_action::kind::visit, "", "", {{"who", "Игорь Петров"}}, "Принёс первичку", "manager"};
+  auto v = f.box->act(r.id, visit);
+  REQUIRE(v.error.empty());
+  CHECK(v.facts[0].kind == fact_kind::visit_logged);
+  CHECK(v.facts[0].data["when"] == to_millis(f.box->clock().now()));
+  CHECK_FALSE(v.facts[0].data.contains("direction"));
+  CHECK(f.st.load_case(r.id)->step == "quote");  // nothing else moved
+
+  staff_action no_who{staff_action::kind::call, "", "", {}, "Звонок", "manager"};
+  CHECK_THAT(f.box->act(r.id, no_who).error, Catch::Contains("values.who"));
+  staff_action bad_when{staff_action::kind::call, "", "", {{"who", "Анна"}, {"when", "вчера"}}, "Звонок", "manager"};
+  CHECK_THAT(f.box->act(r.id, bad_when).error, Catch::Contains("not a time"));
+  staff_action bad_dir{staff_action::kind::call, "", "", {{"who", "Анна"}, {"direction", "up"}}, "Звонок", "manager"};
+  CHECK_THAT(f.box->act(r.id, bad_dir).error, Catch::Contains("direction"));
+  CHECK(f.st.verify_replay().differences.empty());
+}
+
+TEST_CASE("a dead message is queued again by a person; anything else is refused", "[engine][outbox]") {
+  fixture f;
+  auto r = f.say("m1", "Пришлите выписку");
+  run_context ctx;
+  ctx.now = &f.box->clock();
+  case_engine e(f.st, f.books, ctx);
+  auto in_txn = [&](auto&& fn) {
+    f.st.begin();
+    auto res = fn();
+    f.st.commit();
+    return res;
+  };
+  auto not_dead = in_txn([&] { return e.retry_message(r.id, 1, "manager"); });
+  CHECK(not_dead.http_status == 409);
+  CHECK_THAT(not_dead.error, Catch::Contains("is queued, not dead"));
+  CHECK(in_txn([&] { return e.retry_message(r.id, 9, "manager"); }).http_status == 404);
+  CHECK(in_txn([&] { return e.retry_message(999, 1, "manager"); }).http_status == 404);
+
+  delivery_result dead;
+  dead.outbox = 1;
+  dead.dead = true;
+  dead.error = "550 no such mailbox";
+  dead.attempts = 8;
+  REQUIRE(in_txn([&] { return e.delivered(r.id, dead); }).error.empty());
+  REQUIRE(f.st.outbox("dead", 10).size() == 1);
+
+  auto again = in_txn([&] { return e.retry_message(r.id, 1, "manager"); });
+  REQUIRE(again.error.empty());
+  CHECK(again.facts[0].kind == fact_kind::message_retried);
+  auto rows = f.st.outbox("queued", 10);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].attempts == 0);
+  CHECK(rows[0].last_error.empty());
+  CHECK(rows[0].next_attempt_at == f.box->clock().now());
+  CHECK(in_txn([&] { return e.retry_message(r.id, 1, "manager"); }).http_status == 409);
+  CHECK(f.st.verify_replay().differences.empty());
+}

@@ -326,3 +326,40 @@ clients:
   CHECK_THAT(all, Catch::Contains("unknown tariff 'gone'"));
   CHECK_THAT(all, Catch::Contains("changes must go in date order"));
 }
+
+TEST_CASE("staff choose how they are notified: email and/or Telegram, each with its address", "[firm]") {
+  diagnostics p;
+  auto firm = firm_file::parse(R"(firm: Тест
+staff:
+  - { login: boss, name: Алексей, role: director, notify: [email, telegram], email: boss@firm.test, telegram: "4242" }
+  - { login: masha, name: Мария, role: manager }
+services:
+  - { id: statement, title: Выписка, keywords: [выписка], price: 1500 }
+tariffs:
+  - { id: base, includes: { statement: 1 } }
+)", "firm.yaml", p);
+  for (const auto& d : p) UNSCOPED_INFO(d.to_string());
+  REQUIRE(firm);
+  auto boss = firm->staff("boss");
+  REQUIRE(boss);
+  CHECK(boss->notify == std::vector<std::string>{"email", "telegram"});
+  CHECK(boss->email == "boss@firm.test");
+  CHECK(boss->telegram == "4242");
+  CHECK(firm->staff("masha")->notify.empty());
+
+  diagnostics q;
+  auto broken = firm_file::parse(R"(firm: Тест
+staff:
+  - { login: boss, name: Алексей, role: director, notify: [email, sms] }
+  - { login: masha, name: Мария, role: manager, notify: telegram }
+services:
+  - { id: statement, title: Выписка, keywords: [выписка], price: 1500 }
+tariffs:
+  - { id: base, includes: { statement: 1 } }
+)", "firm.yaml", q);
+  for (const auto& d : q) UNSCOPED_INFO(d.to_string());
+  CHECK_FALSE(broken);
+  CHECK(has_problem(q, severity::error, 3, "staff boss: notify: email needs the person's email: address"));
+  CHECK(has_problem(q, severity::error, 3, "staff boss: notify: expected email or telegram, got 'sms'"));
+  CHECK(has_problem(q, severity::error, 4, "staff masha: notify: expected a list like [email, telegram]"));
+}

@@ -3,14 +3,18 @@
 #include "adapters/http/router/request_parts.hpp"
 #include "adapters/http/router/studio.hpp"
 #include "engine/case_state.hpp"
+#include "engine/store/channel_store.hpp"
 #include "engine/store/client_registry.hpp"
 #include "engine/text.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -218,6 +222,46 @@ void api::handle(request&& req, std::function<void(reply)> respond) {
     if (p == "/api/v1/outbox") {
       if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
       return list_outbox(c);
+    }
+    constexpr std::string_view outbox_prefix = "/api/v1/outbox/";
+    if (p.rfind(outbox_prefix, 0) == 0) {
+      // /api/v1/outbox/{case}/{n}/retry
+      std::string_view rest = std::string_view(p).substr(outbox_prefix.size());
+      auto s1 = rest.find('/');
+      auto s2 = s1 == std::string_view::npos ? s1 : rest.find('/', s1 + 1);
+      if (s2 != std::string_view::npos && rest.substr(s2) == "/retry") {
+        auto id = parse_int(rest.substr(0, s1));
+        auto n = parse_int(rest.substr(s1 + 1, s2 - s1 - 1));
+        if (!id || !n || *id <= 0 || *n <= 0)
+          return c->fail(404, "not_found", fmt::format("no outbound message '{}'", rest.substr(0, s2)));
+        if (c->method != verb::post) return c->fail(405, "method_not_allowed", "use POST");
+        c->id = *id;
+        return retry_outbox(c, *id, static_cast<int>(*n));
+      }
+    }
+    if (p == "/api/v1/channel-errors" || p == "/api/v1/channel-errors/") {
+      if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+      return list_channel_errors(c);
+    }
+    constexpr std::string_view errors_prefix = "/api/v1/channel-errors/";
+    if (p.rfind(errors_prefix, 0) == 0) {
+      std::string_view rest = std::string_view(p).substr(errors_prefix.size());
+      auto slash = rest.find('/');
+      auto id = parse_int(rest.substr(0, slash));
+      if (!id || *id <= 0) return c->fail(404, "not_found", fmt::format("no channel error '{}'", rest.substr(0, slash)));
+      if (slash == std::string_view::npos) {
+        if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+        return get_channel_error(c, *id);
+      }
+      if (rest.substr(slash) == "/resolve") {
+        if (c->method != verb::post) return c->fail(405, "method_not_allowed", "use POST");
+        return resolve_channel_error(c, *id);
+      }
+    }
+    constexpr std::string_view attachments_prefix = "/api/v1/attachments/";
+    if (p.rfind(attachments_prefix, 0) == 0) {
+      if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+      return get_attachment(c, p.substr(attachments_prefix.size()));
     }
     if (p == "/api/v1/invoices" || p == "/api/v1/invoices/") {
       if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
@@ -452,7 +496,17 @@ void api::get_case(const std::shared_ptr<context>& c, case_id id) {
     for (const auto& t : state->timers)
       timers.push_back({{"n", t.n}, {"due", to_iso8601(t.due)}, {"step", t.step}, {"purpose", t.purpose}});
     json journal = json::array();
-    for (const auto& e : st->journal(id)) journal.push_back(fact_json(e.seq, e.what));
+    json attachments = json::array();  // every file that came with the case's messages
+    for (const auto& e : st->journal(id)) {
+      journal.push_back(fact_json(e.seq, e.what));
+      if (e.what.kind != fact_kind::message_received || !e.what.data.contains("attachments")) continue;
+      for (const auto& a : e.what.data["attachments"]) {
+        json item = a;
+        item["message"] = e.what.data.value("external_id", "");
+        item["url"] = "/api/v1/attachments/" + a.value("sha256", "");
+        attachments.push_back(std::move(item));
+      }
+    }
     body = {{"case",
              {{"id", id},
               {"status", to_string(state->status)},
@@ -467,6 +521,7 @@ void api::get_case(const std::shared_ptr<context>& c, case_id id) {
               {"outcome", state->outcome},
               {"error", state->error},
               {"timers", timers},
+              {"attachments", attachments},
               {"opened_at", to_iso8601(state->opened_at)},
               {"updated_at", to_iso8601(state->updated_at)}}},
             {"journal", journal}};
@@ -481,11 +536,11 @@ void api::act(const std::shared_ptr<context>& c, case_id id) {
   auto kind = staff_action_kind_from_string(action);
   if (!kind)
     throw invalid{400, "bad_action",
-                  fmt::format("unknown action '{}' (expected choose, submit, done, skip, decide, paid, note, correct)", action),
+                  fmt::format("unknown action '{}' (expected choose, submit, done, skip, decide, paid, note, correct, call, visit)", action),
                   "action"};
   staff_action a;
   a.what = *kind;
-  a.step = string_field(j, "step", *kind != staff_action::kind::note).value_or("");
+  a.step = string_field(j, "step", !staff_action::any_time(*kind)).value_or("");
   a.option = string_field(j, "option", false).value_or("");
   a.reason = string_field(j, "reason", false).value_or("");
   a.actor = string_field(j, "actor", false).value_or("");
@@ -502,6 +557,10 @@ void api::act(const std::shared_ptr<context>& c, case_id id) {
     throw invalid{422, "missing_option", fmt::format("'{}' needs an option", action), "option"};
   if (a.what == k::correct && a.option.empty() && !a.values.contains("service"))
     throw invalid{422, "missing_service", "'correct' needs the service id in values.service", "values"};
+  if ((a.what == k::call || a.what == k::visit) && a.reason.empty())
+    throw invalid{422, "missing_reason", fmt::format("a {} needs its summary in 'reason'", action), "reason"};
+  if ((a.what == k::call || a.what == k::visit) && !a.values.contains("who"))
+    throw invalid{422, "missing_values", fmt::format("a {} needs values.who (whom the manager spoke with)", action), "values"};
   if (a.what == k::submit && !j.contains("values"))
     throw invalid{422, "missing_values", "'submit' needs the form's values", "values"};
 
@@ -535,6 +594,129 @@ void api::list_outbox(const std::shared_ptr<context>& c) {
     for (const auto& r : st->outbox(state, limit)) rows.push_back(outbox_json(r));
   }
   c->send(200, {{"outbox", rows}});
+}
+
+void api::retry_outbox(const ctx_ptr& c, case_id id, int n) {
+  json j = c->body.empty() ? json::object() : parse_body(c->body);
+  only_fields(j, {"actor"});
+  auto actor = string_field(j, "actor", false).value_or("api");
+  submit(c, [id, n, actor](case_engine& e) { return e.retry_message(id, n, actor); },
+         [id, n](context& k, const engine_result&) {
+           k.send(200, {{"case", id}, {"n", n}, {"key", fmt::format("c{}-m{}", id, n)}, {"state", "queued"}});
+         });
+}
+
+namespace {
+
+json channel_error_json(const channel_error_row& r) {
+  return {{"id", r.id},
+          {"channel", r.error.channel},
+          {"external_id", r.error.external_id},
+          {"reason", r.error.reason},
+          {"raw", r.error.raw},
+          {"raw_size", r.raw_size},
+          {"raw_truncated", r.raw_size > r.error.raw.size()},
+          {"received_at", to_iso8601(r.received_at)},
+          {"resolved", r.resolved},
+          {"resolved_at", r.resolved_at ? json(to_iso8601(*r.resolved_at)) : json()},
+          {"resolved_by", r.resolved_by}};
+}
+
+channel_store& channels_of(channel_store* s) {
+  if (!s) throw invalid{503, "unavailable", "channel errors are not kept by this server", {}};
+  return *s;
+}
+
+// Types a browser may be told; anything else (HTML, SVG, scripts) is served as bytes.
+std::string safe_content_type(const std::string& declared) {
+  static const std::set<std::string> allowed{
+      "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain", "text/csv",
+      "application/zip", "application/msword", "application/vnd.ms-excel",
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+      "application/xml", "text/xml"};
+  std::string t = declared.substr(0, declared.find(';'));
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  for (auto& ch : t) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  return allowed.count(t) ? t : "application/octet-stream";
+}
+
+// attachment; filename="ascii fallback"; filename*=UTF-8''percent-encoded (RFC 6266).
+std::string content_disposition(const std::string& name) {
+  std::string ascii, encoded;
+  for (unsigned char ch : name) {
+    ascii += (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') ? static_cast<char>(ch) : '_';
+    if (std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_')
+      encoded += static_cast<char>(ch);
+    else
+      encoded += fmt::format("%{:02X}", ch);
+  }
+  if (ascii.empty()) ascii = encoded = "attachment";
+  return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
+}
+
+}  // namespace
+
+void api::list_channel_errors(const ctx_ptr& c) {
+  auto& store = channels_of(opt_.channels);
+  bool all = false;
+  int limit = 100;
+  for (const auto& [k, v] : c->query) {
+    if (k == "all") {
+      if (v != "0" && v != "1" && v != "true" && v != "false")
+        throw invalid{400, "bad_query", "all must be 1 or 0", "all"};
+      all = v == "1" || v == "true";
+    } else if (k == "limit") {
+      auto n = parse_int(v);
+      if (!n || *n < 1 || *n > 1000) throw invalid{400, "bad_query", "limit must be 1..1000", "limit"};
+      limit = static_cast<int>(*n);
+    } else {
+      throw invalid{400, "unknown_field", fmt::format("unknown query parameter '{}'", k), k};
+    }
+  }
+  json rows = json::array();
+  for (const auto& r : store.errors(all, limit)) rows.push_back(channel_error_json(r));
+  c->send(200, {{"channel_errors", rows}, {"open", store.count_open_errors()}});
+}
+
+void api::get_channel_error(const ctx_ptr& c, std::int64_t id) {
+  auto row = channels_of(opt_.channels).error(id);
+  if (!row) return c->fail(404, "not_found", fmt::format("no channel error {}", id));
+  c->send(200, {{"channel_error", channel_error_json(*row)}});
+}
+
+void api::resolve_channel_error(const ctx_ptr& c, std::int64_t id) {
+  auto& store = channels_of(opt_.channels);
+  json j = c->body.empty() ? json::object() : parse_body(c->body);
+  only_fields(j, {"actor"});
+  auto actor = string_field(j, "actor", false).value_or("api");
+  const auto now = opt_.clk ? opt_.clk->now() : system_clock_source().now();
+  if (!store.resolve_error(id, actor, now)) return c->fail(404, "not_found", fmt::format("no channel error {}", id));
+  c->send(200, {{"channel_error", channel_error_json(*store.error(id))}});
+}
+
+void api::get_attachment(const ctx_ptr& c, const std::string& sha256) {
+  auto& store = channels_of(opt_.channels);
+  if (opt_.attachments_dir.empty()) throw invalid{503, "unavailable", "attachments are not kept by this server", {}};
+  bool hex = sha256.size() == 64;
+  for (char ch : sha256) hex = hex && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
+  if (!hex) return c->fail(404, "not_found", "an attachment is named by its sha256: 64 lower-case hex digits");
+  auto info = store.attachment_info(sha256);
+  std::ifstream in(opt_.attachments_dir + "/" + sha256, std::ios::binary);
+  if (!info || !in) return c->fail(404, "not_found", fmt::format("no attachment {}", sha256));
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  response res{beast_http::status::ok, c->version};
+  res.set(beast_http::field::content_type, safe_content_type(info->content_type));
+  res.set(beast_http::field::content_disposition, content_disposition(info->name));
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Content-Security-Policy", "default-src 'none'; sandbox");
+  res.set(beast_http::field::cache_control, "private, max-age=31536000, immutable");
+  res.keep_alive(c->keep_alive);
+  res.body() = bytes.str();
+  res.prepare_payload();
+  c->finish(std::move(res));
 }
 
 void api::list_invoices(const ctx_ptr& c) {

@@ -20,6 +20,7 @@
 
 namespace reglament {
 class client_registry;
+class channel_store;
 }
 
 namespace reglament::http {
@@ -59,6 +60,11 @@ struct api_options {
   // The owner's studio (playbooks, firm file, proposals, rehearsals): the paths
   // studio::owns() names go to it. Null: those paths are 404.
   studio* studio_routes = nullptr;
+  // Channel errors (list, resolve) and attachment downloads; null / empty: those routes
+  // answer 503.
+  channel_store* channels = nullptr;
+  std::string attachments_dir;
+  const clock* clk = nullptr;  // when a channel error is resolved; null: the system clock
 };
 
 // Builds a JSON error response: {"error": {"code", "message", "field"?}}.
@@ -88,6 +94,11 @@ class api {
   void get_case(const ctx_ptr& c, case_id id);
   void act(const ctx_ptr& c, case_id id);
   void list_outbox(const ctx_ptr& c);
+  void retry_outbox(const ctx_ptr& c, case_id id, int n);
+  void list_channel_errors(const ctx_ptr& c);
+  void get_channel_error(const ctx_ptr& c, std::int64_t id);
+  void resolve_channel_error(const ctx_ptr& c, std::int64_t id);
+  void get_attachment(const ctx_ptr& c, const std::string& sha256);
   void list_invoices(const ctx_ptr& c);
   void get_invoice(const ctx_ptr& c, const std::string& number);
   void pay_invoice(const ctx_ptr& c, const std::string& number);
