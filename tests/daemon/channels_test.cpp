@@ -29,7 +29,8 @@ std::string read_file(const std::string& path) {
 // Polls until the outbox row (case, n) has `state`; returns the row (null if never).
 json wait_for_row(http_client& c, long long id, int n, const std::string& state) {
   for (int i = 0; i < 500; ++i) {
-    for (const auto& row : body(c.get("/api/v1/outbox?state=" + state + "&limit=1000"))["outbox"])
+    auto list = body(c.get("/api/v1/outbox?state=" + state + "&limit=1000"));
+    for (const auto& row : list["outbox"])
       if (row["case"] == id && row["n"] == n) return row;
     std::this_thread::sleep_for(10ms);
   }
@@ -119,7 +120,8 @@ steps:
     REQUIRE(retry.status == 200);
     CHECK(body(retry)["state"] == "queued");
     bool journaled = false;
-    for (const auto& f : body(c.get("/api/v1/cases/" + std::to_string(id)))["journal"])
+    auto cs = body(c.get("/api/v1/cases/" + std::to_string(id)));
+    for (const auto& f : cs["journal"])
       journaled = journaled || (f["kind"] == "message_retried" && f["data"]["actor"] == "manager");
     CHECK(journaled);
     CHECK(wait_for_row(c, id, 2, "dead").is_object());  // tried again, dead again
@@ -142,7 +144,8 @@ steps:
                              json{{"action", "visit"}, {"values", {{"who", "Анна"}}}}.dump());
     CHECK(no_summary.status == 422);
     bool shown = false;
-    for (const auto& f : body(c.get("/api/v1/cases/" + std::to_string(id)))["journal"])
+    auto cs = body(c.get("/api/v1/cases/" + std::to_string(id)));
+    for (const auto& f : cs["journal"])
       shown = shown || (f["kind"] == "call_logged" && f["data"]["summary"] == "Уточнила сроки");
     CHECK(shown);
   }
