@@ -204,6 +204,7 @@ CREATE TABLE proposal_states(
   at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX journal_forms ON journal(seq) WHERE kind = 'form_submitted';
+)sql";
 
 // What the channels keep outside the journal: inbound items that could not become a
 // message (with their raw form, for the staff), each source's durable position, and the
