@@ -51,6 +51,9 @@ body_limit = 65536
 # A connection that sends nothing (or stalls mid-request) this long is closed.
 read_timeout_seconds = 30
 
+[web]
+# dir = "/usr/share/reglament/web"   # the staff app's files; default: found next to the program
+
 [spool]
 dir = "var/spool"
 channels = ["email", "telegram", "webchat", "api", "staff"]
@@ -188,7 +191,7 @@ void apply_calendar(daemon_config& c, const toml::table& t) {
 
 void apply(daemon_config& c, const toml::table& root) {
   check_keys(root, "(top level)",
-             {"store", "playbooks", "firm", "calendar", "http", "spool", "attachments", "channels", "log"});
+             {"store", "playbooks", "firm", "calendar", "http", "spool", "attachments", "channels", "web", "log"});
   if (const auto* t = section(root, "store")) {
     check_keys(*t, "store", {"path", "synchronous"});
     if (const auto* n = t->get("path")) c.store.path = get_string(*n, "store.path");
@@ -231,6 +234,10 @@ void apply(daemon_config& c, const toml::table& root) {
       if (v < 1 || v > 3600) bad("http.read_timeout_seconds", fmt::format("expected 1..3600 seconds, got {}", v));
       c.http.read_timeout_seconds = static_cast<int>(v);
     }
+  }
+  if (const auto* t = section(root, "web")) {
+    check_keys(*t, "web", {"dir"});
+    if (const auto* n = t->get("dir")) c.web.dir = get_string(*n, "web.dir");
   }
   if (root.get("spool")) {
     try {
@@ -301,6 +308,21 @@ std::string find_default_playbooks(const std::string& executable_path) {
   for (const auto& c : candidates)
     if (is_playbook_dir(c)) return c.string();
   return candidates.front().string();  // reported as missing at start-up
+}
+
+// ./web (a checkout), then next to an installed program, then the source tree.
+std::string find_default_web(const std::string& executable_path) {
+  std::vector<fs::path> candidates{fs::path("web")};
+  if (!executable_path.empty()) {
+    std::error_code ec;
+    auto exe = fs::weakly_canonical(fs::path(executable_path), ec);
+    if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share" / "reglament" / "web");
+  }
+  if (*REGLAMENT_SOURCE_DIR) candidates.push_back(fs::path(REGLAMENT_SOURCE_DIR) / "web");
+  std::error_code ec;
+  for (const auto& c : candidates)
+    if (fs::is_regular_file(c / "index.html", ec)) return c.string();
+  return candidates.front().string();  // the daemon warns that the app is missing
 }
 
 std::string find_default_firm(const std::string& playbooks_dir) {
@@ -389,6 +411,7 @@ daemon_config load_config(const std::optional<std::string>& file, const override
   if (c.playbooks.dir.empty()) c.playbooks.dir = find_default_playbooks(executable_path);
   if (c.firm.file.empty()) c.firm.file = find_default_firm(c.playbooks.dir);
   if (c.calendar.file.empty()) c.calendar.file = find_default_calendar(c.playbooks.dir, executable_path);
+  if (c.web.dir.empty()) c.web.dir = find_default_web(executable_path);
   return c;
 }
 

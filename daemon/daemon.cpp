@@ -2,7 +2,10 @@
 
 #include "daemon/channel_registry.hpp"
 #include "daemon/inbound_gateway.hpp"
+#include "adapters/http/event_hub.hpp"
+#include "adapters/http/journal_feed.hpp"
 #include "adapters/http/listener.hpp"
+#include "adapters/http/static_files.hpp"
 #include "adapters/http/read_pool.hpp"
 #include "adapters/http/router/api.hpp"
 #include "adapters/http/router/studio.hpp"
@@ -20,6 +23,7 @@
 #include "engine/store/channel_store.hpp"
 #include "engine/store/client_registry.hpp"
 #include "engine/store/proposal_book.hpp"
+#include "engine/store/journal_reader.hpp"
 #include "engine/store/sqlite_store.hpp"
 #include "engine/working_calendar.hpp"
 #include "engine/writer.hpp"
@@ -82,6 +86,9 @@ struct reglamentd::parts {
   bool sources_started = false;
   std::unique_ptr<http::read_pool> reads;
   std::unique_ptr<http::studio> studio;
+  // Live updates: the feed reads committed facts and publishes them to the open streams.
+  std::shared_ptr<http::event_hub> events = std::make_shared<http::event_hub>();
+  std::unique_ptr<http::journal_feed> feed;
   std::unique_ptr<http::api> routes;
   std::unique_ptr<net::io_context> ioc;
   std::shared_ptr<http::listener> listener;
@@ -360,6 +367,7 @@ void reglamentd::start() {
     for (int i = 0; i < cfg_.http.threads + 1; ++i)
       readers.push_back(std::make_unique<sqlite_store>(cfg_.store.path, ropt));
     p.reads = std::make_unique<http::read_pool>(std::move(readers));
+    p.feed = std::make_unique<http::journal_feed>(std::make_unique<journal_reader>(cfg_.store.path), p.events);
   } catch (const std::exception& e) {
     throw startup_error(fmt::format("store.path: cannot open '{}' for reading: {}", cfg_.store.path, e.what()), 1);
   }
@@ -421,6 +429,30 @@ void reglamentd::start() {
   };
   p.studio = std::make_unique<http::studio>(*p.writer_, *p.store, *p.reads, p.books, stopt);
   aopt.studio_routes = p.studio.get();
+  aopt.events = p.events;
+  aopt.now = &p.clock;
+  // Working minutes from `from` to `to`: the largest m with add(from, m working minutes) <= to.
+  aopt.working_minutes = [cal = &p.calendar](timestamp from, timestamp to) -> std::int64_t {
+    std::int64_t lo = 0, hi = std::chrono::duration_cast<std::chrono::minutes>(to - from).count();
+    while (lo < hi) {
+      const auto mid = lo + (hi - lo + 1) / 2;
+      duration d;
+      d.count = static_cast<long>(mid);
+      d.in = duration::unit::minute;
+      d.working = true;
+      if (cal->add(from, d) <= to) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  aopt.web = std::make_shared<http::static_files>(cfg_.web.dir);
+  {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path(cfg_.web.dir) / "index.html", ec))
+      log_.warn("web.dir has no index.html: the staff app is not served", {{"dir", cfg_.web.dir}});
+  }
+  p.feed->on_error = [this](const std::string& e) { log_.warn("live-update feed cannot read the journal; will retry", {{"error", e}}); };
+  p.writer_->on_committed([feed = p.feed.get()] { feed->notify(); });
   p.routes = std::make_unique<http::api>(*p.writer_, *p.reads, p.books, p.clients.get(), p.metrics, aopt);
 
   http::session_options sopt;
@@ -452,6 +484,7 @@ void reglamentd::start() {
   p.port = p.listener->local_endpoint().port();
 
   p.writer_->start();
+  p.feed->start();
   p.dispatcher->start();
   for (auto& c : p.channels)
     if (c.parts.inbound) c.parts.inbound->start(*p.gateway);
@@ -480,7 +513,7 @@ void reglamentd::start() {
 
   log_.info(fmt::format("reglamentd listening on http://{}:{}", cfg_.http.host, p.port),
             {{"threads", std::to_string(cfg_.http.threads)}, {"playbooks", cfg_.playbooks.dir},
-             {"spool", cfg_.spool.dir}});
+             {"spool", cfg_.spool.dir}, {"web", cfg_.web.dir}});
 }
 
 void reglamentd::stop() {
@@ -510,6 +543,7 @@ int reglamentd::run() {
   // 3. Requests already read are committed and answered (replies are posted to the
   //    sessions' strands, which still run).
   p.writer_->stop();
+  p.feed->stop();
   stop_checkpointer();
   // Give the sessions a moment to write the replies the drain produced.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -168,6 +168,7 @@ void writer::run_batch(std::deque<std::pair<work, done>>& batch) {
       store_.release_savepoint();
     }
     store_.commit();
+    if (on_committed_) on_committed_();
   } catch (...) {
     // The commit (or the transaction around the items) failed: nothing of this batch is
     // durable, so nothing may be acknowledged.
@@ -220,6 +221,7 @@ void writer::fire_due_timers() {
     }
     store_.commit();
     stats_.timers_fired.fetch_add(fired);
+    if (on_committed_ && fired) on_committed_();
   } catch (...) {
     try {
       store_.rollback();

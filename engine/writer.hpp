@@ -52,6 +52,11 @@ class writer {
   // A timer earlier than the one the writer sleeps towards was set elsewhere.
   void wake();
 
+  // Called on the writer thread after every successful commit (a batch or a round of
+  // timers), before the batch's callbacks; must be quick (the live-update feed wakes).
+  // REQUIRES: set before start().
+  void on_committed(std::function<void()> f) { on_committed_ = std::move(f); }
+
   const writer_stats& stats() const { return stats_; }
   std::size_t queue_depth() const;
 
@@ -72,6 +77,7 @@ class writer {
   bool last_timer_round_full_ = false;  // writer thread only: more timers may be due
   std::thread thread_;
   writer_stats stats_;
+  std::function<void()> on_committed_;
 };
 
 }  // namespace reglament

@@ -1,5 +1,7 @@
 #include "adapters/http/http_session.hpp"
 
+#include "adapters/http/event_session.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
@@ -60,6 +62,11 @@ void http_session::on_reply(reply r) {
     log.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
     log.id = r.id;
     opt_.on_request(log);
+  }
+  if (r.events) {
+    // The connection becomes an event stream; this session ends here.
+    std::make_shared<event_session>(std::move(stream_), std::move(r.events), r.res.version())->run();
+    return;
   }
   do_write(std::move(r.res));
 }

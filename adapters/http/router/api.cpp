@@ -2,6 +2,8 @@
 
 #include "adapters/http/router/request_parts.hpp"
 #include "adapters/http/router/studio.hpp"
+#include "adapters/http/router/staff_api.hpp"
+
 #include "engine/case_state.hpp"
 #include "engine/store/channel_store.hpp"
 #include "engine/store/client_registry.hpp"
@@ -83,14 +85,6 @@ json fact_json(std::int64_t seq, const fact& f) {
           {"step", f.step}, {"data", f.data}};
 }
 
-json case_row_json(const case_row& r) {
-  return {{"id", r.id},           {"playbook", r.playbook},   {"version", r.version},
-          {"status", r.status},   {"step", r.step},           {"channel", r.channel},
-          {"sender", r.sender},   {"client", r.client_id},    {"assignee", r.assignee},
-          {"outcome", r.outcome}, {"opened_at", to_iso8601(r.opened_at)},
-          {"updated_at", to_iso8601(r.updated_at)}};
-}
-
 json outbox_json(const outbox_row& r) {
   return {{"case", r.id},
           {"n", r.n},
@@ -152,6 +146,7 @@ struct api::context {
   std::function<void(reply)> respond;
   case_id id = 0;
   bool answered = false;
+  std::shared_ptr<event_hub> stream;  // set by events(): the reply starts an event stream
 
   void send(int status, const json& body) {
     response res{static_cast<beast_http::status>(status), version};
@@ -168,7 +163,7 @@ struct api::context {
   void finish(response res) {
     if (answered) return;
     answered = true;
-    respond(reply{std::move(res), id});
+    respond(reply{std::move(res), id, std::move(stream)});
   }
 };
 
@@ -316,13 +311,90 @@ void api::handle(request&& req, std::function<void(reply)> respond) {
         return act(c, *id);
       }
     }
+    if (p == "/api/v1/situations") {
+      if (c->method == verb::get) return list_situations(c);
+      if (c->method == verb::post) return start_situation(c);
+      return c->fail(405, "method_not_allowed", "use GET or POST");
+    }
+    constexpr std::string_view reports_prefix = "/api/v1/reports/";
+    if (p.rfind(reports_prefix, 0) == 0) {
+      if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+      return report(c, p.substr(reports_prefix.size()));
+    }
+    if (p == "/api/v1/events") {
+      if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+      return events(c);
+    }
+    if (opt_.web && static_files::wants(p) && (c->method == verb::get || c->method == verb::head))
+      return c->finish(opt_.web->serve(req, percent_decode(p)));
     c->fail(404, "not_found", fmt::format("no such endpoint: {}", p));
   } catch (const invalid& e) {
+    c->fail(e.status, e.code, e.message, e.field);
+  } catch (const api_refusal& e) {
     c->fail(e.status, e.code, e.message, e.field);
   } catch (const std::exception& e) {
     c->fail(500, "internal", e.what());
   }
   // Async paths keep `c` alive through their callbacks.
+}
+
+void api::list_situations(const ctx_ptr& c) {
+  if (!c->query.empty()) throw invalid{400, "unknown_field", fmt::format("unknown query parameter '{}'", c->query.begin()->first), c->query.begin()->first};
+  c->send(200, {{"playbooks", startable_playbooks(books_)}});
+}
+
+// Starts a manual or "what to do if…" playbook for a client, or from a case (for its
+// client; the case gets a note saying which case the situation opened).
+void api::start_situation(const ctx_ptr& c) {
+  auto j = parse_body(c->body);
+  only_fields(j, {"playbook", "case", "client", "actor"});
+  auto id = *string_field(j, "playbook", true);
+  auto client = string_field(j, "client", false).value_or("");
+  auto actor = string_field(j, "actor", false).value_or("");
+  case_id from = 0;
+  if (auto it = j.find("case"); it != j.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() <= 0)
+      throw invalid{400, "wrong_type", "field 'case' must be a case id", "case"};
+    from = it->get<std::int64_t>();
+  }
+  auto book = books_.latest(id);
+  if (!book) throw invalid{404, "not_found", fmt::format("no playbook '{}'", id), "playbook"};
+  if (!book->on.manual && !book->on.situation)
+    throw invalid{422, "invalid", fmt::format("playbook '{}' is not started by hand (trigger: manual or situation)", id), "playbook"};
+  if (from) {
+    auto st = reads_.acquire();
+    auto state = st->load_case(from);
+    if (!state) throw invalid{404, "not_found", fmt::format("no case {}", from), "case"};
+    if (client.empty()) client = state->client_id;
+  }
+  const std::string title = book->title.empty() ? book->id : book->title;
+  submit(c,
+         [id, client, actor, from, title](case_engine& e) {
+           auto r = e.start(id, client, actor);
+           if (r.error.empty() && from) {
+             staff_action note;
+             note.what = staff_action::kind::note;
+             note.reason = fmt::format("Начата ситуация «{}»: заявка №{}", title, r.id);
+             note.actor = actor;
+             e.action(from, note);  // the note is a courtesy: the new case stands without it
+           }
+           return r;
+         },
+         [from](context& k, const engine_result& r) {
+           k.send(201, {{"case", r.id}, {"from_case", from ? json(from) : json()}});
+         });
+}
+
+void api::report(const ctx_ptr& c, const std::string& name) {
+  if (!opt_.report) return c->fail(503, "unavailable", "reports are not enabled on this server");
+  c->send(200, opt_.report(name, c->query));
+}
+
+void api::events(const ctx_ptr& c) {
+  if (!opt_.events) return c->fail(503, "unavailable", "live updates are not enabled on this server");
+  c->stream = opt_.events;
+  response res{beast_http::status::ok, c->version};
+  c->finish(std::move(res));
 }
 
 void api::healthz(const std::shared_ptr<context>& c) {
@@ -421,6 +493,7 @@ void api::inbound(const std::shared_ptr<context>& c) {
 
 void api::list_cases(const std::shared_ptr<context>& c) {
   case_filter f;
+  bool by_urgency = false;
   for (const auto& [k, v] : c->query) {
     if (k == "status") {
       if (!v.empty() && !case_status_from_string(v))
@@ -440,14 +513,18 @@ void api::list_cases(const std::shared_ptr<context>& c) {
       auto n = parse_int(v);
       if (!n || *n < 0) throw invalid{400, "bad_query", "after must be a case id", "after"};
       f.after = *n;
+    } else if (k == "order") {
+      if (v != "urgency" && v != "newest" && !v.empty())
+        throw invalid{400, "bad_query", "order must be urgency or newest", "order"};
+      by_urgency = v == "urgency";
     } else {
       throw invalid{400, "unknown_field", fmt::format("unknown query parameter '{}'", k), k};
     }
   }
-  json out = json::array();
+  json out;
   {
     auto st = reads_.acquire();
-    for (const auto& r : st->cases(f)) out.push_back(case_row_json(r));
+    out = case_summaries(*st, books_, clients_, opt_, st->cases(f), by_urgency);
   }
   c->send(200, {{"cases", out}});
 }

@@ -5,15 +5,19 @@
 // sockets: the http_session owns the connection and sends what handle() produces.
 #pragma once
 
+#include "adapters/http/event_hub.hpp"
 #include "adapters/http/read_pool.hpp"
+#include "adapters/http/static_files.hpp"
 #include "engine/firm.hpp"
 #include "engine/metrics.hpp"
 #include "engine/playbook_library.hpp"
 #include "engine/writer.hpp"
 
 #include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -35,6 +39,9 @@ using response = beast_http::response<beast_http::string_body>;
 struct reply {
   response res;
   case_id id = 0;  // 0: no case
+  // Set for GET /api/v1/events: the session hands its connection to an event_session
+  // streaming this hub's frames instead of writing `res` (which carries only the version).
+  std::shared_ptr<event_hub> events;
 };
 
 struct request_log {
@@ -65,6 +72,17 @@ struct api_options {
   channel_store* channels = nullptr;
   std::string attachments_dir;
   const clock* clk = nullptr;  // when a channel error is resolved; null: the system clock
+  // The clock the inbox counts time left by, and working minutes between two moments
+  // (the firm's calendar); null: the system clock and plain minutes.
+  const clock* now = nullptr;
+  std::function<std::int64_t(timestamp from, timestamp to)> working_minutes;
+  // The director's reports (GET /api/v1/reports/NAME?from=&to=): the report as JSON, or
+  // throws api_refusal (unknown name 404, bad period 400). Null: those routes answer 503.
+  std::function<nlohmann::json(const std::string& name, const std::map<std::string, std::string>& query)> report;
+  // Live updates behind GET /api/v1/events; null: that route answers 503.
+  std::shared_ptr<event_hub> events;
+  // The staff web app's files, served at every path outside /api/; null: 404 there.
+  std::shared_ptr<const static_files> web;
 };
 
 // Builds a JSON error response: {"error": {"code", "message", "field"?}}.
@@ -106,6 +124,10 @@ class api {
   void get_client(const ctx_ptr& c, const std::string& id);
   void put_client(const ctx_ptr& c);
   void link_contact(const ctx_ptr& c, const std::string& id);
+  void events(const ctx_ptr& c);
+  void list_situations(const ctx_ptr& c);
+  void start_situation(const ctx_ptr& c);
+  void report(const ctx_ptr& c, const std::string& name);
   void submit(const ctx_ptr& c, writer::work w, std::function<void(context&, const engine_result&)> ok);
 
   writer& writer_;

@@ -1,0 +1,93 @@
+// Russian interface strings (the default). Keys are grouped by page; en.js has the same
+// keys. Each page group is its own block: add keys inside your page's block.
+export default {
+  // shell
+  'app.name': 'Регламент',
+  'nav.label': 'Разделы',
+  'nav.inbox': 'Входящие',
+  'nav.escalations': 'Эскалации',
+  'nav.reports': 'Контрольные точки',
+  'skip': 'К содержимому',
+  'logout': 'Выйти',
+  'lang.switch': 'Язык интерфейса',
+  'role.manager': 'менеджер',
+  'role.director': 'руководитель',
+  'role.owner': 'владелец',
+  'open.user': 'Без входа',
+  'open.banner': 'Вход по паролю на этом сервере не включён: приложение открыто всем, кто может к нему подключиться.',
+  'live.on': 'онлайн',
+  'live.off': 'нет связи',
+  'live.on.hint': 'Списки обновляются сами',
+  'live.off.hint': 'Нет связи с сервером: обновите страницу, если это надолго',
+  'notfound.title': 'Страница не найдена',
+  'notfound.text': 'Адреса {path} в приложении нет.',
+  'forbidden.title': 'Нет доступа',
+  'forbidden.text': 'Эта страница не для роли «{role}».',
+  'error.page': 'Не удалось показать страницу: {message}',
+  'error.boot': 'Приложение не запустилось: {message}',
+  'error.action': 'Не получилось: {message}',
+  'loading': 'Загрузка…',
+  'unit.h': 'ч',
+  'unit.min': 'мин',
+
+  // login
+  'login.intro': 'Войдите, чтобы работать с заявками.',
+  'login.login': 'Логин',
+  'login.password': 'Пароль',
+  'login.submit': 'Войти',
+  'login.empty': 'Введите логин и пароль.',
+  'login.wrong': 'Неверный логин или пароль.',
+  'login.throttled': 'Слишком много попыток. {message}',
+  'login.disabled': 'Учётная запись отключена. Обратитесь к владельцу.',
+  'login.failed': 'Вход не удался: {message}',
+
+  // inbox (manager)
+  'inbox.title': 'Входящие',
+  'inbox.intro': 'Открытые заявки и задачи: сверху — те, у которых меньше всего рабочего времени до срока.',
+  'inbox.empty': 'Открытых заявок нет.',
+  'inbox.col.case': 'Заявка',
+  'inbox.col.client': 'Клиент',
+  'inbox.col.channel': 'Канал',
+  'inbox.col.step': 'Текущий шаг',
+  'inbox.col.waiting': 'Кто кого ждёт',
+  'inbox.col.due': 'До срока',
+  'inbox.task': 'задача',
+  'inbox.case': 'заявка №{id}',
+  'inbox.task.n': 'задача №{id}',
+  'inbox.unknown_client': 'неизвестный отправитель',
+  'inbox.left': 'осталось {time}',
+  'inbox.overdue': 'просрочено на {time}',
+  'inbox.no_sla': 'без срока',
+  'inbox.filter.mine': 'Только мои',
+  'inbox.updated': 'Список обновлён',
+  'waiting.manager': 'клиент ждёт менеджера',
+  'waiting.client': 'ждём ответа клиента',
+  'waiting.payment': 'ждём оплату',
+  'waiting.director': 'ждём решения руководителя',
+  'waiting.timer': 'ждём срока',
+  'waiting.running': 'в работе',
+  'waiting.closed': 'закрыта',
+  'channel.email': 'почта',
+  'channel.telegram': 'Telegram',
+  'channel.webchat': 'чат на сайте',
+  'channel.api': 'API',
+  'channel.phone': 'телефон',
+  'channel.office': 'офис',
+  'channel.schedule': 'по расписанию',
+  'channel.staff': 'сотрудник',
+  'sla.first_reply': 'первый ответ',
+  'sla.idle': 'ответ клиенту',
+  'sla.deadline': 'срок выполнения',
+
+  // case page
+  'case.title': 'Заявка №{id}',
+  'case.back': '← Ко входящим',
+
+  // escalations (director)
+  'esc.title': 'Эскалации',
+
+  // reports (director)
+  'reports.title': 'Контрольные точки',
+
+  // studio (owner pages): keys below this line belong to the studio
+};
