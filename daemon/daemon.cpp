@@ -5,6 +5,7 @@
 #include "adapters/http/event_hub.hpp"
 #include "adapters/http/journal_feed.hpp"
 #include "adapters/http/listener.hpp"
+#include "adapters/http/router/staff_api.hpp"
 #include "adapters/http/static_files.hpp"
 #include "adapters/http/read_pool.hpp"
 #include "adapters/http/router/api.hpp"
@@ -24,6 +25,7 @@
 #include "engine/store/client_registry.hpp"
 #include "engine/store/proposal_book.hpp"
 #include "engine/store/journal_reader.hpp"
+#include "engine/store/reports.hpp"
 #include "engine/store/sqlite_store.hpp"
 #include "engine/working_calendar.hpp"
 #include "engine/writer.hpp"
@@ -89,6 +91,7 @@ struct reglamentd::parts {
   // Live updates: the feed reads committed facts and publishes them to the open streams.
   std::shared_ptr<http::event_hub> events = std::make_shared<http::event_hub>();
   std::unique_ptr<http::journal_feed> feed;
+  std::shared_ptr<control_report> report;  // the director's control points
   std::unique_ptr<http::api> routes;
   std::unique_ptr<net::io_context> ioc;
   std::shared_ptr<http::listener> listener;
@@ -445,6 +448,9 @@ void reglamentd::start() {
     }
     return lo;
   };
+  p.report = std::make_shared<control_report>(std::make_unique<journal_reader>(cfg_.store.path),
+                                              p.calendar.utc_offset(), aopt.working_minutes);
+  aopt.report = http::report_handler(p.report, &p.clock);
   aopt.web = std::make_shared<http::static_files>(cfg_.web.dir);
   {
     std::error_code ec;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <limits>
+#include <mutex>
 
 namespace reglament::http {
 
@@ -117,6 +118,28 @@ json startable_playbooks(const playbook_library& books) {
                    {"version", b->version}});
   }
   return out;
+}
+
+std::function<json(const std::string&, const std::map<std::string, std::string>&)> report_handler(
+    std::shared_ptr<control_report> report, const clock* now) {
+  auto mutex = std::make_shared<std::mutex>();
+  return [report, now, mutex](const std::string& name, const std::map<std::string, std::string>& query) -> json {
+    if (name != "control-points")
+      throw api_refusal{404, "not_found", "no such report: " + name + " (there is control-points)", {}};
+    const timestamp at = now ? now->now() : std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    auto period = report->this_month(at);
+    for (const auto& [k, v] : query) {
+      if (k == "from") period.from = v;
+      else if (k == "to") period.to = v;
+      else throw api_refusal{400, "unknown_field", "unknown query parameter '" + k + "'", k};
+    }
+    std::lock_guard lock(*mutex);
+    try {
+      return report->build(period, at);
+    } catch (const std::invalid_argument& e) {
+      throw api_refusal{400, "bad_query", e.what(), "from"};
+    }
+  };
 }
 
 }  // namespace reglament::http

@@ -7,6 +7,7 @@
 
 #include "adapters/http/router/api.hpp"
 #include "engine/store.hpp"
+#include "engine/store/reports.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -35,5 +36,11 @@ nlohmann::json case_summaries(store& st, playbook_library& books, const client_d
 // The playbooks a person can start by hand: {"id", "title", "description", "situation"}
 // (situation: a "what to do if…" one, started from a case), by title.
 nlohmann::json startable_playbooks(const playbook_library& books);
+
+// The handler behind GET /api/v1/reports/NAME for api_options::report: "control-points"
+// with ?from=YYYY-MM-DD&to=YYYY-MM-DD (firm-local, inclusive; default: this month).
+// Serialises calls (the report owns one connection). Throws api_refusal.
+std::function<nlohmann::json(const std::string&, const std::map<std::string, std::string>&)> report_handler(
+    std::shared_ptr<control_report> report, const clock* now);
 
 }  // namespace reglament::http
