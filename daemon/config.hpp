@@ -60,6 +60,7 @@ struct daemon_config {
   // [channels.NAME] tables as written: each adapter reads its own (daemon/channel_registry.hpp),
   // so a mistake in one is that channel's error, not the daemon's.
   std::map<std::string, toml::table> channels;
+  struct {
     // The staff web app (index.html, ES modules, CSS); empty in the defaults: resolved
     // like the playbooks dir (./web, <prefix>/share/reglament/web, the source tree).
     std::string dir;
