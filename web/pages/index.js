@@ -4,3 +4,6 @@ import './inbox.js';
 import './case.js';
 import './escalations.js';
 import './reports.js';
+import './studio.js';
+import './firm.js';
+import './proposals.js';
