@@ -64,8 +64,13 @@ max_bytes = 26214400        # 25 MiB; a larger file is refused with a clear erro
 
 # Channel adapters, each enabled and configured in its own table (docs/CHANNELS.md):
 # [channels.email]
-# enabled = true
-# password_file = "/etc/reglament/imap-password"   # or password_env = "REGLAMENT_IMAP_PASSWORD"
+# imap_url = "imaps://imap.example.ru:993/INBOX"
+# smtp_url = "smtp://smtp.example.ru:587"         # STARTTLS required
+# username = "office@example.ru"
+# password_file = "/etc/reglament/mail-password"  # or password_env = "REGLAMENT_MAIL_PASSWORD"
+# from_address = "office@example.ru"
+# from_name = "Бухгалтерия"
+# poll_interval = 60
 
 [log]
 level = "info"              # debug | info | warn | error

@@ -1,25 +1,18 @@
 #include "adapters/email/config.hpp"
 
-#include <fmt/format.h>
+#include "adapters/email/imap_source.hpp"
+#include "adapters/email/smtp_channel.hpp"
 
-#include <cstdlib>
-#include <fstream>
-#include <stdexcept>
+#include <fmt/format.h>
 
 namespace reglament::email {
 namespace {
 
-[[noreturn]] void bad(const std::string& key, const std::string& what) {
-  throw std::runtime_error(fmt::format("channels.email.{}: {}", key, what));
-}
-
-std::string get_string(const toml::node& node, const std::string& key) {
-  auto v = node.value<std::string>();
-  if (!v) bad(key, "expected a string");
-  return *v;
-}
-
 bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+
+[[noreturn]] void bad(const daemon::channel_settings& s, const std::string& k, const std::string& what) {
+  throw daemon::channel_config_error(fmt::format("{}: {}", s.key(k), what));
+}
 
 }  // namespace
 
@@ -36,89 +29,85 @@ std::string config::imap_server() const {
   return (slash == std::string::npos ? imap_url : imap_url.substr(0, slash)) + "/";
 }
 
-config read_config(const toml::table* section) {
+config read_config(daemon::channel_settings& s) {
   config cfg;
-  if (!section) {
-    cfg.enabled = false;
-    return cfg;
-  }
-  for (const auto& [k, node] : *section) {
-    const std::string key(k.str());
-    const auto integer = [&](long long lo, long long hi) {
-      auto v = node.value<long long>();
-      if (!v || *v < lo || *v > hi) bad(key, fmt::format("expected an integer from {} to {}", lo, hi));
-      return *v;
-    };
-    const auto boolean = [&] {
-      auto v = node.value<bool>();
-      if (!v) bad(key, "expected true or false");
-      return *v;
-    };
-    if (key == "enabled") cfg.enabled = boolean();
-    else if (key == "imap_url") cfg.imap_url = get_string(node, key);
-    else if (key == "imap_starttls") cfg.imap_starttls = boolean();
-    else if (key == "smtp_url") cfg.smtp_url = get_string(node, key);
-    else if (key == "smtp_starttls") cfg.smtp_starttls = boolean();
-    else if (key == "username") cfg.username = get_string(node, key);
-    else if (key == "password_file") cfg.password_file = get_string(node, key);
-    else if (key == "password_env") cfg.password_env = get_string(node, key);
-    else if (key == "smtp_username") cfg.smtp_username = get_string(node, key);
-    else if (key == "smtp_password_file") cfg.smtp_password_file = get_string(node, key);
-    else if (key == "smtp_password_env") cfg.smtp_password_env = get_string(node, key);
-    else if (key == "ca_file") cfg.ca_file = get_string(node, key);
-    else if (key == "from_address") cfg.from_address = get_string(node, key);
-    else if (key == "from_name") cfg.from_name = get_string(node, key);
-    else if (key == "message_id_domain") cfg.message_id_domain = get_string(node, key);
-    else if (key == "default_subject") cfg.default_subject = get_string(node, key);
-    else if (key == "poll_interval") cfg.poll_interval = static_cast<int>(integer(1, 3600));
-    else if (key == "timeout_seconds") cfg.timeout_seconds = static_cast<int>(integer(1, 600));
-    else if (key == "initial") {
-      cfg.initial = get_string(node, key);
-      if (cfg.initial != "unseen" && cfg.initial != "all") bad(key, "expected \"unseen\" or \"all\"");
-    } else if (key == "max_message_bytes") cfg.limits.max_message_bytes = integer(1024, 1LL << 32);
-    else if (key == "max_attachment_bytes") cfg.limits.max_attachment_bytes = integer(0, 1LL << 32);
-    else if (key == "password") bad(key, "a password is never written in the config: use password_file or password_env");
-    else
-      bad(key, "unknown key (expected enabled, imap_url, imap_starttls, smtp_url, smtp_starttls, username, "
-               "password_file, password_env, smtp_username, smtp_password_file, smtp_password_env, ca_file, "
-               "from_address, from_name, message_id_domain, default_subject, poll_interval, timeout_seconds, "
-               "initial, max_message_bytes, max_attachment_bytes)");
-  }
-  if (!cfg.enabled) return cfg;
-  if (cfg.imap_url.empty() && cfg.smtp_url.empty()) bad("imap_url", "set imap_url and/or smtp_url");
+  cfg.imap_url = s.string("imap_url", "");
+  cfg.imap_starttls = s.boolean("imap_starttls", cfg.imap_starttls);
+  cfg.smtp_url = s.string("smtp_url", "");
+  cfg.smtp_starttls = s.boolean("smtp_starttls", cfg.smtp_starttls);
+  cfg.username = s.string("username", "");
+  // Optional (a server may need no login), but once named it must be there.
+  const auto named = [&](const std::string& k) { return s.has(k + "_file") || s.has(k + "_env"); };
+  cfg.password = s.secret("password", named("password"));
+  cfg.smtp_username = s.string("smtp_username", "");
+  cfg.smtp_password = s.secret("smtp_password", named("smtp_password"));
+  cfg.ca_file = s.string("ca_file", "");
+  cfg.from_address = s.string("from_address", "");
+  cfg.from_name = s.string("from_name", "");
+  cfg.message_id_domain = s.string("message_id_domain", "");
+  cfg.default_subject = s.string("default_subject", cfg.default_subject);
+  cfg.poll_interval = static_cast<int>(s.integer("poll_interval", cfg.poll_interval, 1, 3600));
+  cfg.timeout_seconds = static_cast<int>(s.integer("timeout_seconds", cfg.timeout_seconds, 1, 600));
+  cfg.initial = s.string("initial", cfg.initial);
+  if (cfg.initial != "unseen" && cfg.initial != "all") bad(s, "initial", "expected \"unseen\" or \"all\"");
+  cfg.limits.max_message_bytes = static_cast<std::size_t>(
+      s.integer("max_message_bytes", static_cast<std::int64_t>(cfg.limits.max_message_bytes), 1024, 1LL << 32));
+  cfg.limits.max_attachment_bytes = static_cast<std::size_t>(
+      s.integer("max_attachment_bytes", static_cast<std::int64_t>(cfg.limits.max_attachment_bytes), 0, 1LL << 32));
+
+  if (cfg.imap_url.empty() && cfg.smtp_url.empty()) bad(s, "imap_url", "set imap_url and/or smtp_url");
   if (!cfg.imap_url.empty() && !starts_with(cfg.imap_url, "imap://") && !starts_with(cfg.imap_url, "imaps://"))
-    bad("imap_url", fmt::format("expected imap://HOST[:PORT]/MAILBOX or imaps://…, got \"{}\"", cfg.imap_url));
+    bad(s, "imap_url", fmt::format("expected imap://HOST[:PORT]/MAILBOX or imaps://…, got \"{}\"", cfg.imap_url));
   if (!cfg.smtp_url.empty() && !starts_with(cfg.smtp_url, "smtp://") && !starts_with(cfg.smtp_url, "smtps://"))
-    bad("smtp_url", fmt::format("expected smtp://HOST[:PORT] or smtps://HOST[:PORT], got \"{}\"", cfg.smtp_url));
+    bad(s, "smtp_url", fmt::format("expected smtp://HOST[:PORT] or smtps://HOST[:PORT], got \"{}\"", cfg.smtp_url));
   if (!cfg.smtp_url.empty()) {
     const auto at = cfg.from_address.find('@');
     if (at == std::string::npos || at == 0 || at + 1 == cfg.from_address.size())
-      bad("from_address", "expected the firm's mailbox (name@domain) for outgoing mail");
+      bad(s, "from_address", "expected the firm's mailbox (name@domain) for outgoing mail");
   }
   if (cfg.message_id_domain.empty()) {
     const auto at = cfg.from_address.find('@');
     cfg.message_id_domain = at == std::string::npos ? "reglament.local" : cfg.from_address.substr(at + 1);
   }
-  if (!cfg.password_file.empty() && !cfg.password_env.empty())
-    bad("password_file", "set password_file or password_env, not both");
   return cfg;
 }
 
-std::string read_secret(const std::string& file, const std::string& env, const std::string& what) {
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) throw std::runtime_error(fmt::format("{}: cannot read the password file {}", what, file));
-    std::string line;
-    std::getline(in, line);
-    while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
-    return line;
+daemon::channel_parts make_channel(daemon::channel_settings& s, const daemon::channel_env& env) {
+  const auto cfg = read_config(s);
+  daemon::channel_parts parts;
+  if (!cfg.smtp_url.empty()) {
+    smtp_settings smtp;
+    smtp.url = cfg.smtp_url;
+    smtp.starttls = cfg.smtp_starttls;
+    smtp.username = cfg.smtp_username.empty() ? cfg.username : cfg.smtp_username;
+    smtp.password = cfg.smtp_password.empty() ? cfg.password : cfg.smtp_password;
+    smtp.ca_file = cfg.ca_file;
+    smtp.timeout_seconds = cfg.timeout_seconds;
+    smtp.compose = {cfg.from_address, cfg.from_name, cfg.message_id_domain, cfg.default_subject};
+    parts.outbound = std::make_unique<smtp_channel>(std::move(smtp), env.clk);
   }
-  if (!env.empty()) {
-    const char* v = std::getenv(env.c_str());
-    if (!v) throw std::runtime_error(fmt::format("{}: environment variable {} is not set", what, env));
-    return v;
+  if (!cfg.imap_url.empty()) {
+    imap_source_settings in;
+    in.imap.server = cfg.imap_server();
+    in.imap.mailbox = cfg.mailbox();
+    in.imap.starttls = cfg.imap_starttls;
+    in.imap.username = cfg.username;
+    in.imap.password = cfg.password;
+    in.imap.ca_file = cfg.ca_file;
+    in.imap.timeout_seconds = cfg.timeout_seconds;
+    in.initial = cfg.initial;
+    in.poll_seconds = cfg.poll_interval;
+    in.limits = cfg.limits;
+    source_logger log;
+    if (env.log)
+      log = [l = env.log](source_log level, const std::string& msg) {
+        static constexpr daemon::log_level levels[] = {daemon::log_level::debug, daemon::log_level::info,
+                                                       daemon::log_level::warn, daemon::log_level::error};
+        l->write(levels[static_cast<int>(level)], msg, {{"channel", "email"}});
+      };
+    parts.inbound = std::make_unique<imap_source>(std::move(in), std::move(log));
   }
-  return {};
+  return parts;
 }
 
 }  // namespace reglament::email

@@ -1,19 +1,18 @@
-// The email channel's settings, from the daemon's TOML section [channels.email]. Plain
-// value type. read_config checks every key and throws std::runtime_error whose message
-// starts with the key ("channels.email.poll_interval: expected an integer from 5 to 3600").
+// The email channel's settings and its factory for reglamentd: [channels.email] of the
+// daemon's TOML config, read through daemon::channel_settings so that every error names
+// its key ("channels.email.poll_interval: expected 1..3600, got 0") and a misspelt key is
+// refused. Plain value type; make_channel builds the SMTP channel and the IMAP source.
 // Secrets are never in the file itself: password_file or password_env name where they are.
 #pragma once
 
 #include "adapters/email/intake.hpp"
-
-#include <toml++/toml.h>
+#include "daemon/channel_registry.hpp"
 
 #include <string>
 
 namespace reglament::email {
 
 struct config {
-  bool enabled = true;
   // Inbound: "imap://host:143/INBOX" or "imaps://host:993/INBOX"; empty: no inbound.
   std::string imap_url;
   bool imap_starttls = false;  // imap:// only: require STARTTLS
@@ -21,11 +20,9 @@ struct config {
   std::string smtp_url;
   bool smtp_starttls = true;  // smtp:// only: require STARTTLS
   std::string username;       // IMAP and SMTP login
-  std::string password_file;  // a file holding the password (first line)
-  std::string password_env;   // or an environment variable holding it
+  std::string password;       // from password_file / password_env
   std::string smtp_username;  // SMTP login if it differs (else username / password)
-  std::string smtp_password_file;
-  std::string smtp_password_env;
+  std::string smtp_password;  // from smtp_password_file / smtp_password_env
   std::string ca_file;  // extra CA bundle for a private server certificate
   std::string from_address;       // the firm's mailbox, e.g. "office@romashka-buh.ru"
   std::string from_name;          // the firm's display name, e.g. "Бухгалтерия «Ромашка»"
@@ -42,10 +39,12 @@ struct config {
   std::string imap_server() const; // imap_url without the mailbox, ending in "/"
 };
 
-config read_config(const toml::table* section);
+// Reads and checks every key of the table (not `enabled`: the registry reads that);
+// throws daemon::channel_config_error naming the key at fault.
+config read_config(daemon::channel_settings& s);
 
-// The password from `file` (its first line) or the environment variable `env`; "" if
-// neither is set. Throws std::runtime_error naming `what` when the one named is missing.
-std::string read_secret(const std::string& file, const std::string& env, const std::string& what);
+// The daemon's factory (registered in daemon/channels.cpp): an SMTP channel when smtp_url
+// is set, an IMAP source when imap_url is set. The source logs through env.log.
+daemon::channel_parts make_channel(daemon::channel_settings& s, const daemon::channel_env& env);
 
 }  // namespace reglament::email

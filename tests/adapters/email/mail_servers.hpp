@@ -102,7 +102,8 @@ class child_process {
   }
   void stop() {
     if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
+    // The whole group: Dovecot's master otherwise waits for its sessions to end.
+    ::kill(-pid_, SIGTERM);
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
@@ -152,13 +153,20 @@ class dovecot_server {
          << "service anvil {\n  chroot =\n}\n";
     conf.close();
     own_maildir();
-    process_.start({"/usr/sbin/dovecot", "-F", "-c", dir_ + "/dovecot.conf"}, dir_ + "/stdout.log");
-    process_.wait_for_port(port_, "dovecot", dir_ + "/dovecot.log");
+    start();
   }
   ~dovecot_server() {
     process_.stop();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+  }
+
+  // Stops the server (a test of a mail server that is down) and starts it again on the
+  // same port with the same mailbox and UIDs.
+  void stop() { process_.stop(); }
+  void start() {
+    process_.start({"/usr/sbin/dovecot", "-F", "-c", dir_ + "/dovecot.conf"}, dir_ + "/stdout.log");
+    process_.wait_for_port(port_, "dovecot", dir_ + "/dovecot.log");
   }
 
   unsigned short port() const { return port_; }
