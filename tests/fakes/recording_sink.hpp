@@ -1,0 +1,84 @@
+// An inbound_sink for adapter tests: keeps accepted messages (deduplicated by channel and
+// external id, as the engine does), rejected items, stored attachments and cursors in
+// memory, and answers accept() at once on the caller's thread. Thread-safe (one mutex);
+// readers take copies. `refuse_with` makes accept() refuse like the engine would.
+#pragma once
+
+#include "engine/case_engine.hpp"
+#include "engine/case_event.hpp"
+#include "engine/channel.hpp"
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace reglament::testing {
+
+class recording_sink final : public inbound_sink {
+ public:
+  void accept(inbound_message m, std::function<void(const engine_result&)> done) override {
+    engine_result r;
+    {
+      std::lock_guard lock(mutex_);
+      if (!refuse_with.empty()) {
+        r.error = refuse_with;
+        r.http_status = 422;
+      } else if (!seen_.insert(m.channel + "\n" + m.external_id).second) {
+        r.duplicate = true;
+        r.id = 1;
+      } else {
+        r.id = 1;
+        accepted_.push_back(std::move(m));
+      }
+    }
+    done(r);
+  }
+  void reject(channel_error e) override {
+    std::lock_guard lock(mutex_);
+    rejected_.push_back(std::move(e));
+  }
+  attachment store_attachment(const std::string& name, const std::string& content_type,
+                              const std::string& bytes) override {
+    std::lock_guard lock(mutex_);
+    attachment a{name, content_type, bytes.size(), "sha-" + std::to_string(files_.size())};
+    files_[a.sha256] = bytes;
+    return a;
+  }
+  std::string cursor(const std::string& channel, const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    auto it = cursors_.find(channel + "/" + key);
+    return it == cursors_.end() ? std::string{} : it->second;
+  }
+  void save_cursor(const std::string& channel, const std::string& key, const std::string& value) override {
+    std::lock_guard lock(mutex_);
+    cursors_[channel + "/" + key] = value;
+  }
+
+  std::vector<inbound_message> accepted() const {
+    std::lock_guard lock(mutex_);
+    return accepted_;
+  }
+  std::vector<channel_error> rejected() const {
+    std::lock_guard lock(mutex_);
+    return rejected_;
+  }
+  std::string file(const std::string& sha) const {
+    std::lock_guard lock(mutex_);
+    auto it = files_.find(sha);
+    return it == files_.end() ? std::string{} : it->second;
+  }
+
+  std::string refuse_with;  // set before start: every accept() is refused with it
+
+ private:
+  mutable std::mutex mutex_;
+  std::set<std::string> seen_;
+  std::vector<inbound_message> accepted_;
+  std::vector<channel_error> rejected_;
+  std::map<std::string, std::string> files_;
+  std::map<std::string, std::string> cursors_;
+};
+
+}  // namespace reglament::testing
