@@ -43,7 +43,7 @@ reglament::delivery_status telegram_channel::deliver(const reglament::outbound_m
   const auto parts = split_text(m.text.empty() ? "…" : m.text);
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const std::string key = i == 0 ? m.idempotency_key : fmt::format("{}#{}", m.idempotency_key, i + 1);
-    if (ledger_.find(key)) continue;  // sent before a crash or a lost report
+    if (ledger_->find(key)) continue;  // sent before a crash or a lost report
     const bool last = i + 1 == parts.size();
     json params{{"chat_id", chat}, {"text", parts[i]}};
     if (last && !m.buttons.empty()) {
@@ -52,7 +52,7 @@ reglament::delivery_status telegram_channel::deliver(const reglament::outbound_m
         rows.push_back(json::array({{{"text", m.buttons[b]}, {"callback_data", callback_data_for(b, m.buttons[b])}}}));
       params["reply_markup"] = {{"inline_keyboard", rows}};
     }
-    const auto r = api_.call("sendMessage", params, send_timeout);
+    const auto r = api_->call("sendMessage", params, send_timeout);
     if (!r.ok) {
       reglament::delivery_status s;
       s.error = fmt::format("telegram chat {}: {}", chat, r.summary("sendMessage"));
@@ -71,7 +71,7 @@ reglament::delivery_status telegram_channel::deliver(const reglament::outbound_m
     if (const auto it = r.result.find("message_id"); r.result.is_object() && it != r.result.end() && it->is_number_integer())
       rec.message_id = it->get<std::int64_t>();
     if (last) rec.buttons = m.buttons;
-    ledger_.record(rec);
+    ledger_->record(rec);
   }
   return {true};
 }

@@ -13,6 +13,7 @@
 #include "engine/channel.hpp"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,9 @@ namespace reglament::telegram {
 
 class telegram_channel final : public reglament::channel {
  public:
-  // REQUIRES: `api` and `ledger` outlive the channel.
-  telegram_channel(const bot_api& api, sent_ledger& ledger) : api_(api), ledger_(ledger) {}
+  // The api and the ledger may be shared with the bot's inbound source.
+  telegram_channel(std::shared_ptr<const bot_api> api, std::shared_ptr<sent_ledger> ledger)
+      : api_(std::move(api)), ledger_(std::move(ledger)) {}
 
   std::string name() const override { return "telegram"; }
   reglament::delivery_status deliver(const reglament::outbound_message& m) override;
@@ -31,8 +33,8 @@ class telegram_channel final : public reglament::channel {
   static std::vector<std::string> split_text(const std::string& text, std::size_t max_chars = 4096);
 
  private:
-  const bot_api& api_;
-  sent_ledger& ledger_;
+  std::shared_ptr<const bot_api> api_;
+  std::shared_ptr<sent_ledger> ledger_;
 };
 
 }  // namespace reglament::telegram

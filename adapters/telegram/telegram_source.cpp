@@ -46,8 +46,9 @@ std::string hello_text() {
          "Если менеджер дал вам код привязки, отправьте его так: /start КОД";
 }
 
-telegram_source::telegram_source(const bot_api& api, sent_ledger& ledger, source_options opt)
-    : api_(api), ledger_(ledger), opt_(std::move(opt)) {}
+telegram_source::telegram_source(std::shared_ptr<const bot_api> api, std::shared_ptr<sent_ledger> ledger,
+                                 source_options opt)
+    : api_(std::move(api)), ledger_(std::move(ledger)), opt_(std::move(opt)) {}
 
 telegram_source::~telegram_source() { stop(); }
 
@@ -68,7 +69,7 @@ void telegram_source::stop() {
 }
 
 void telegram_source::log(bool warn, const std::string& message, const std::string& detail) const {
-  if (opt_.log) opt_.log(warn, message, api_.redact(detail));
+  if (opt_.log) opt_.log(warn, message, api_->redact(detail));
 }
 
 void telegram_source::sleep_for(std::chrono::milliseconds d) {
@@ -90,7 +91,7 @@ void telegram_source::loop() {
     json params{{"timeout", opt_.poll_timeout_seconds},
                 {"allowed_updates", json::array({"message", "edited_message", "callback_query"})}};
     if (offset > 0) params["offset"] = offset;
-    const auto r = api_.call("getUpdates", params, std::chrono::seconds(opt_.poll_timeout_seconds) + call_timeout, &stop_);
+    const auto r = api_->call("getUpdates", params, std::chrono::seconds(opt_.poll_timeout_seconds) + call_timeout, &stop_);
     polls_.fetch_add(1);
     if (stop_) break;
     if (!r.ok || !r.result.is_array()) {
@@ -188,10 +189,10 @@ bool telegram_source::handle_link(const update_action& a) {
 
 bool telegram_source::handle_callback(update_action& a, const json& raw) {
   // Stops the spinner on the client's button whatever happens next (best effort).
-  const auto ack = api_.call("answerCallbackQuery", {{"callback_query_id", a.callback_id}}, call_timeout, &stop_);
+  const auto ack = api_->call("answerCallbackQuery", {{"callback_query_id", a.callback_id}}, call_timeout, &stop_);
   if (!ack.ok) log(true, "telegram: answerCallbackQuery failed", ack.summary("answerCallbackQuery"));
   if (a.message.text.empty() && a.callback_message_id != 0)
-    if (auto rec = ledger_.by_message(a.chat_id, a.callback_message_id))
+    if (auto rec = ledger_->by_message(a.chat_id, a.callback_message_id))
       if (auto label = label_for(a.callback_data, rec->buttons)) a.message.text = *label;
   if (a.message.text.empty()) {
     reject(a.message.external_id,
@@ -201,7 +202,7 @@ bool telegram_source::handle_callback(update_action& a, const json& raw) {
     answer(a.chat_id, "Эта кнопка устарела. Напишите, пожалуйста, ответ словами.");
     return true;
   }
-  return commit(std::move(a.message), raw);
+  return commit(std::move(a.message));
 }
 
 bool telegram_source::handle_message(update_action& a, const json& raw) {
@@ -217,7 +218,7 @@ bool telegram_source::handle_message(update_action& a, const json& raw) {
       too_big(f.size);
       continue;
     }
-    const auto info = api_.call("getFile", {{"file_id", f.file_id}}, call_timeout, &stop_);
+    const auto info = api_->call("getFile", {{"file_id", f.file_id}}, call_timeout, &stop_);
     std::string path;
     if (info.ok && info.result.is_object()) path = info.result.value("file_path", std::string{});
     if (path.empty()) {
@@ -231,7 +232,7 @@ bool telegram_source::handle_message(update_action& a, const json& raw) {
       log(true, "telegram: getFile failed; will retry", info.summary("getFile"));
       return false;
     }
-    const auto got = api_.download(path, opt_.max_attachment_bytes, std::chrono::seconds(120), &stop_);
+    const auto got = api_->download(path, opt_.max_attachment_bytes, std::chrono::seconds(120), &stop_);
     if (got.too_big) {
       too_big(std::max<std::uint64_t>(f.size, opt_.max_attachment_bytes + 1));
       continue;
@@ -251,16 +252,23 @@ bool telegram_source::handle_message(update_action& a, const json& raw) {
     a.message.original = a.message.text;
     for (const auto& n : notes) a.message.text += "\n\n" + n;
   }
-  return commit(std::move(a.message), raw);
+  return commit(std::move(a.message));
 }
 
-bool telegram_source::commit(reglament::inbound_message m, const json& raw) {
+bool telegram_source::commit(reglament::inbound_message m) {
   const std::string external_id = m.external_id;
   auto done = std::make_shared<std::promise<reglament::engine_result>>();
   auto result = done->get_future();
   sink_->accept(std::move(m), [done](const reglament::engine_result& r) { done->set_value(r); });
   const auto r = result.get();
-  if (!r.error.empty()) reject(external_id, "refused: " + r.error, raw);
+  if (r.error.empty()) return true;
+  // 503: not committed (the writer is stopping or the disk failed): the update comes
+  // again. Any other refusal the sink has already kept as a channel error.
+  if (r.http_status == 503) {
+    log(true, "telegram: message not committed; will retry", fmt::format("{}: {}", external_id, r.error));
+    return false;
+  }
+  log(true, "telegram: message refused (kept as a channel error)", fmt::format("{}: {}", external_id, r.error));
   return true;
 }
 
@@ -275,7 +283,7 @@ void telegram_source::reject(const std::string& external_id, const std::string& 
 }
 
 void telegram_source::answer(const std::string& chat_id, const std::string& text) {
-  const auto r = api_.call("sendMessage", {{"chat_id", chat_id}, {"text", text}}, call_timeout, &stop_);
+  const auto r = api_->call("sendMessage", {{"chat_id", chat_id}, {"text", text}}, call_timeout, &stop_);
   if (!r.ok) log(true, "telegram: answer not sent", fmt::format("chat {}: {}", chat_id, r.summary("sendMessage")));
 }
 

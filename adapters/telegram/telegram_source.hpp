@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -51,8 +52,8 @@ std::string hello_text();
 
 class telegram_source final : public reglament::inbound_source {
  public:
-  // REQUIRES: `api` and `ledger` outlive the source.
-  telegram_source(const bot_api& api, sent_ledger& ledger, source_options opt);
+  // The api and the ledger may be shared with the bot's outbound channel.
+  telegram_source(std::shared_ptr<const bot_api> api, std::shared_ptr<sent_ledger> ledger, source_options opt);
   ~telegram_source() override;
   telegram_source(const telegram_source&) = delete;
   telegram_source& operator=(const telegram_source&) = delete;
@@ -74,13 +75,14 @@ class telegram_source final : public reglament::inbound_source {
   bool handle_callback(update_action& a, const nlohmann::json& raw);
   bool handle_link(const update_action& a);
   void answer(const std::string& chat_id, const std::string& text);
-  bool commit(reglament::inbound_message m, const nlohmann::json& raw);
+  // Hands `m` to the sink and waits for the commit; false: not committed, try again.
+  bool commit(reglament::inbound_message m);
   void reject(const std::string& external_id, const std::string& reason, const nlohmann::json& raw);
   void sleep_for(std::chrono::milliseconds d);
   void log(bool warn, const std::string& message, const std::string& detail) const;
 
-  const bot_api& api_;
-  sent_ledger& ledger_;
+  std::shared_ptr<const bot_api> api_;
+  std::shared_ptr<sent_ledger> ledger_;
   source_options opt_;
   reglament::inbound_sink* sink_ = nullptr;
   std::atomic<bool> stop_{false};

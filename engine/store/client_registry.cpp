@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <random>
 #include <map>
 
 namespace reglament {
@@ -33,6 +34,9 @@ enum registry_sql : std::size_t {
   r_next_contact_n,
   r_insert_contact,
   r_open_cases,
+  r_insert_code,
+  r_find_code,
+  r_use_code,
   r_count_
 };
 
@@ -60,7 +64,32 @@ constexpr std::array<sql_def, r_count_> registry_defs{{
     {"number a contact", "SELECT coalesce(max(n), 0) + 1 FROM client_contacts WHERE client_id = ?1"},
     {"store contact", "INSERT INTO client_contacts(client_id, n, channel, address) VALUES(?1, ?2, ?3, ?4)"},
     {"count open cases", "SELECT count(*) FROM cases WHERE client_id = ?1 AND status <> 'closed'"},
+    {"store link code",
+     "INSERT INTO link_codes(code, client_id, channel, created_at, expires_at, created_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
+    {"look up link code", "SELECT client_id, channel, expires_at, used_at, used_by FROM link_codes WHERE code = ?1"},
+    {"use link code", "UPDATE link_codes SET used_at = ?2, used_by = ?3 WHERE code = ?1 AND used_at IS NULL"},
 }};
+
+// Easy to read aloud and type: no 0/O, 1/I/L.
+constexpr std::string_view code_alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+constexpr std::size_t code_length = 10;
+
+std::string random_code() {
+  std::random_device rd;  // /dev/urandom on Linux
+  std::uniform_int_distribution<std::size_t> pick(0, code_alphabet.size() - 1);
+  std::string code;
+  for (std::size_t i = 0; i < code_length; ++i) code += code_alphabet[pick(rd)];
+  return code;
+}
+
+std::string canonical_code(std::string_view typed) {
+  std::string out;
+  for (char c : typed) {
+    if (c == ' ' || c == '-' || c == '\t') continue;
+    out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  }
+  return out;
+}
 
 std::string annual(const annual_date& d) { return d.valid() ? fmt::format("{:02}-{:02}", d.month, d.day) : ""; }
 
@@ -366,6 +395,98 @@ link_result client_registry::link_contact(std::string_view channel, std::string_
     impl_->add_contact(id, k);
     r.status = link_status::linked;
     r.message = fmt::format("{} {} is now a contact of client {}", k.channel, k.address, id);
+    return true;
+  });
+  return r;
+}
+
+std::optional<link_code> client_registry::create_link_code(std::string_view client_id, std::string_view channel,
+                                                          std::chrono::minutes ttl, timestamp now, std::string_view actor,
+                                                          std::string* message) {
+  if (impl_->opt.read_only) {
+    if (message) *message = "the database is open read-only";
+    return std::nullopt;
+  }
+  std::lock_guard lock(impl_->db_mutex);
+  std::optional<link_code> made;
+  impl_->in_transaction([&] {
+    impl_->reload();
+    if (!impl_->snap()->get(std::string(client_id))) {
+      if (message) *message = fmt::format("no client '{}'", client_id);
+      return false;
+    }
+    link_code c{random_code(), std::string(client_id), std::string(channel), now, now + ttl};
+    auto q = impl_->use(r_insert_code);
+    q.bind(1, c.code).bind(2, c.client_id).bind(3, c.channel).bind(4, c.created_at).bind(5, c.expires_at).bind(6, actor).run();
+    made = std::move(c);
+    return true;
+  });
+  return made;
+}
+
+redeem_result client_registry::redeem_link_code(std::string_view typed, std::string_view channel,
+                                                std::string_view address, timestamp now) {
+  redeem_result r;
+  const std::string code = canonical_code(typed);
+  const contact_def k{std::string(channel), normalize_contact(channel, address)};
+  std::lock_guard lock(impl_->db_mutex);
+  impl_->in_transaction([&] {
+    std::string client, code_channel, used_by;
+    timestamp expires{};
+    bool used = false;
+    {
+      auto q = impl_->use(r_find_code);
+      q.bind(1, code);
+      if (!q.next()) {
+        r.message = fmt::format("no link code '{}'", code);
+        return false;
+      }
+      client = q.text(0);
+      code_channel = q.text(1);
+      expires = q.time(2);
+      used = !q.null(3);
+      used_by = q.text(4);
+    }
+    r.client_id = client;
+    if (code_channel != k.channel) {
+      r.status = redeem_status::unknown_code;
+      r.message = fmt::format("link code '{}' is for {}, not {}", code, code_channel, k.channel);
+      return false;
+    }
+    impl_->reload();
+    const auto* c = impl_->snap()->get(client);
+    if (c) r.client_name = c->info.name;
+    const std::string owner = impl_->owner(k.channel, k.address);
+    if (used) {
+      r.status = used_by == k.address && owner == client ? redeem_status::already_linked : redeem_status::used;
+      r.message = fmt::format("link code '{}' was used by {} {}", code, k.channel, used_by);
+      return false;
+    }
+    if (now >= expires) {
+      r.status = redeem_status::expired;
+      r.message = fmt::format("link code '{}' expired at {}", code, to_iso8601(expires));
+      return false;
+    }
+    if (!c) {
+      r.status = redeem_status::unknown_code;
+      r.message = fmt::format("link code '{}' names client '{}', who is gone", code, client);
+      return false;
+    }
+    if (!owner.empty() && owner != client) {
+      r.status = redeem_status::taken;
+      r.message = fmt::format("{} {} is a contact of client {}; code '{}' left unused", k.channel, k.address, owner, code);
+      return false;
+    }
+    if (owner == client) {
+      r.status = redeem_status::already_linked;
+      r.message = fmt::format("{} {} was already a contact of client {}; code '{}' used up", k.channel, k.address, client, code);
+    } else {
+      impl_->add_contact(client, k);
+      r.status = redeem_status::linked;
+      r.message = fmt::format("{} {} is now a contact of client {} (code '{}')", k.channel, k.address, client, code);
+    }
+    auto q = impl_->use(r_use_code);
+    q.bind(1, code).bind(2, now).bind(3, k.address).run();
     return true;
   });
   return r;

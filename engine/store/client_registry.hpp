@@ -8,7 +8,9 @@
 
 #include "engine/client_import.hpp"
 #include "engine/client_index.hpp"
+#include "engine/clock.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -34,6 +36,24 @@ struct link_result {
   link_status status = link_status::invalid;
   std::string message;  // what went wrong, or what was done
   std::string owner;    // taken: the client the contact belongs to
+};
+
+// A one-time code that links a contact on `channel` to a client (Telegram: /start CODE).
+struct link_code {
+  std::string code;       // 10 characters from A-Z and 2-9 without look-alikes (no O/0, I/1)
+  std::string client_id;
+  std::string channel;
+  timestamp created_at{};
+  timestamp expires_at{};
+};
+
+enum class redeem_status { linked, already_linked, unknown_code, expired, used, taken };
+
+struct redeem_result {
+  redeem_status status = redeem_status::unknown_code;
+  std::string client_id;    // linked, already_linked, taken (the code's client)
+  std::string client_name;  // linked, already_linked
+  std::string message;      // what happened, in English, for logs
 };
 
 class client_registry final : public client_directory {
@@ -64,6 +84,20 @@ class client_registry final : public client_directory {
 
   // Gives the contact to the client (what the manager does for an unknown sender).
   link_result link_contact(std::string_view channel, std::string_view address, std::string_view client_id);
+
+  // Makes a one-time code for `client_id` on `channel` valid for `ttl`. Codes already
+  // given stay valid until they expire or are used. nullopt: no such client (`message`
+  // then says so).
+  std::optional<link_code> create_link_code(std::string_view client_id, std::string_view channel,
+                                            std::chrono::minutes ttl, timestamp now, std::string_view actor,
+                                            std::string* message = nullptr);
+
+  // Links `address` on `channel` to the client of `code` and uses the code up, in one
+  // transaction. The code is matched ignoring case and spaces. A code already used by the
+  // same address answers already_linked (a repeated /start after a crash); by another,
+  // used. A contact that belongs to another client is `taken` and the code stays unused.
+  redeem_result redeem_link_code(std::string_view code, std::string_view channel, std::string_view address,
+                                 timestamp now);
 
   // Cases of the client that are not closed (from the cases table of the same database).
   std::int64_t open_cases(std::string_view client_id);

@@ -241,7 +241,34 @@ CREATE TABLE attachments(
 ) STRICT, WITHOUT ROWID;
 )sql";
 
-constexpr std::array<migration, 7> all{{
+// One-time codes a manager gives a client to link a contact on a channel (Telegram:
+// /start CODE) to the client; and what a channel sent for an outbox message (Telegram's
+// message id and the buttons under it), so a retry after a crash does not send it again
+// and a pressed button can be mapped back to its label.
+constexpr const char* schema_v8_link_codes = R"sql(
+CREATE TABLE link_codes(
+  code TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL REFERENCES clients(id),
+  channel TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  used_at INTEGER,
+  used_by TEXT
+) STRICT;
+CREATE TABLE channel_sent(
+  channel TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  thread TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  buttons TEXT NOT NULL,  -- JSON array of the labels under the message
+  sent_at INTEGER NOT NULL,
+  PRIMARY KEY(channel, idempotency_key)
+) STRICT;
+CREATE INDEX channel_sent_message ON channel_sent(channel, thread, external_id);
+)sql";
+
+constexpr std::array<migration, 8> all{{
     {1, "create the schema", schema_v1},
     {2, "invoices and reply buttons", schema_v2_invoices},
     {3, "schedule runs", schema_v3_schedule_runs},
@@ -249,6 +276,7 @@ constexpr std::array<migration, 7> all{{
     {5, "clients and their contacts", schema_v5_clients},
     {6, "proposal states", schema_v6_proposal_states},
     {7, "channel errors, cursors and attachments", schema_v7_channels},
+    {8, "link codes and what channels sent", schema_v8_link_codes},
 }};
 
 constexpr std::array<derived_table, 7> derived{{

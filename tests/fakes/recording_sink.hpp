@@ -1,7 +1,8 @@
 // An inbound_sink for adapter tests: keeps accepted messages (deduplicated by channel and
 // external id, as the engine does), rejected items, stored attachments and cursors in
 // memory, and answers accept() at once on the caller's thread. Thread-safe (one mutex);
-// readers take copies. `refuse_with` makes accept() refuse like the engine would.
+// readers take copies. `refuse_with` makes accept() refuse like the engine would, and
+// `not_committed` answer 503 (not committed: try again) like a stopping writer.
 #pragma once
 
 #include "engine/case_engine.hpp"
@@ -22,9 +23,15 @@ class recording_sink final : public inbound_sink {
     engine_result r;
     {
       std::lock_guard lock(mutex_);
-      if (!refuse_with.empty()) {
+      if (not_committed > 0) {
+        --not_committed;
+        r.error = "the writer is stopping";
+        r.http_status = 503;
+      } else if (!refuse_with.empty()) {
+        // Refused: kept as a channel error by the sink itself, as the daemon's gateway does.
         r.error = refuse_with;
         r.http_status = 422;
+        rejected_.push_back({m.channel, m.external_id, "refused: " + refuse_with, m.text});
       } else if (!seen_.insert(m.channel + "\n" + m.external_id).second) {
         r.duplicate = true;
         r.id = 1;
@@ -71,6 +78,7 @@ class recording_sink final : public inbound_sink {
   }
 
   std::string refuse_with;  // set before start: every accept() is refused with it
+  int not_committed = 0;    // set before start: the first accept()s answer 503
 
  private:
   mutable std::mutex mutex_;

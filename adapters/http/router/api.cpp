@@ -294,6 +294,10 @@ void api::handle(request&& req, std::function<void(reply)> respond) {
         if (c->method != verb::post) return c->fail(405, "method_not_allowed", "use POST");
         return link_contact(c, id);
       }
+      if (rest.substr(slash) == "/telegram-code") {
+        if (c->method != verb::post) return c->fail(405, "method_not_allowed", "use POST");
+        return telegram_code(c, id);
+      }
     }
     constexpr std::string_view cases_prefix = "/api/v1/cases/";
     if (p.rfind(cases_prefix, 0) == 0) {
@@ -965,6 +969,27 @@ void api::link_contact(const ctx_ptr& c, const std::string& id) {
     case link_status::taken: return c->fail(409, "conflict", r.message, "address");
     case link_status::invalid: return c->fail(422, "unprocessable", r.message, "address");
   }
+}
+
+void api::telegram_code(const ctx_ptr& c, const std::string& id) {
+  auto& reg = registry_of(opt_.clients);
+  if (!opt_.telegram_link)
+    return c->fail(409, "conflict", "Telegram is not configured: add [channels.telegram] to the daemon's config");
+  auto j = c->body.empty() ? json::object() : parse_body(c->body);
+  only_fields(j, {"actor"});
+  const auto actor = string_field(j, "actor", false).value_or("api");
+  system_clock_source system;
+  const timestamp now = opt_.now ? opt_.now->now() : system.now();
+  std::string why;
+  auto code = reg.create_link_code(id, "telegram", opt_.link_code_ttl, now, actor, &why);
+  if (!code) return c->fail(404, "not_found", why);
+  const std::string link = opt_.telegram_link(code->code);
+  c->send(201, {{"client", id},
+                {"code", code->code},
+                {"expires_at", to_iso8601(code->expires_at)},
+                {"link", link.empty() ? json(nullptr) : json(link)},
+                {"instruction", fmt::format("Откройте {} и нажмите «Запустить» (или отправьте боту: /start {})",
+                                            link.empty() ? "бота компании в Telegram" : link, code->code)}});
 }
 
 }  // namespace reglament::http

@@ -16,6 +16,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -83,6 +84,12 @@ struct api_options {
   std::shared_ptr<event_hub> events;
   // The staff web app's files, served at every path outside /api/; null: 404 there.
   std::shared_ptr<const static_files> web;
+  // Telegram linking (POST /api/v1/clients/{id}/telegram-code): the deep link for a code
+  // ("https://t.me/<bot>?start=CODE", "" while the bot's username is unknown); null:
+  // Telegram is not configured and the route answers 409. Codes live `link_code_ttl`;
+  // `now` (null: the system clock) dates them.
+  std::function<std::string(const std::string& code)> telegram_link;
+  std::chrono::minutes link_code_ttl{72 * 60};
 };
 
 // Builds a JSON error response: {"error": {"code", "message", "field"?}}.
@@ -128,6 +135,7 @@ class api {
   void list_situations(const ctx_ptr& c);
   void start_situation(const ctx_ptr& c);
   void report(const ctx_ptr& c, const std::string& name);
+  void telegram_code(const ctx_ptr& c, const std::string& id);
   void submit(const ctx_ptr& c, writer::work w, std::function<void(context&, const engine_result&)> ok);
 
   writer& writer_;

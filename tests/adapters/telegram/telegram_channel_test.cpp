@@ -30,8 +30,8 @@ outbound_message to_client(const std::string& key, const std::string& text, std:
 
 TEST_CASE("a message with buttons is sent with an inline keyboard whose data fits 64 bytes", "[telegram]") {
   fake_bot_api server(token);
-  bot_api api(server.url(), token);
-  memory_ledger ledger;
+  auto api = std::make_shared<bot_api>(server.url(), token);
+  auto ledger = std::make_shared<memory_ledger>();
   telegram_channel ch(api, ledger);
   const std::string long_label = "Согласен, выставляйте счёт на всю сумму сразу, пожалуйста, без рассрочки";
   auto s = ch.deliver(to_client("1/1", "Стоимость 3000 ₽. Согласны?", {long_label, "Нет"}));
@@ -46,7 +46,7 @@ TEST_CASE("a message with buttons is sent with an inline keyboard whose data fit
   CHECK(rows[0][0]["text"] == long_label);
   CHECK(rows[0][0]["callback_data"].get<std::string>().size() <= 64);
   CHECK(rows[1][0]["callback_data"] == reglament::telegram::callback_data_for(1, "Нет"));
-  auto rec = ledger.find("1/1");
+  auto rec = ledger->find("1/1");
   REQUIRE(rec);
   CHECK(rec->message_id == 1);
   CHECK(rec->buttons == std::vector<std::string>{long_label, "Нет"});
@@ -54,8 +54,8 @@ TEST_CASE("a message with buttons is sent with an inline keyboard whose data fit
 
 TEST_CASE("a retry of a message already sent does not send it again", "[telegram]") {
   fake_bot_api server(token);
-  bot_api api(server.url(), token);
-  memory_ledger ledger;
+  auto api = std::make_shared<bot_api>(server.url(), token);
+  auto ledger = std::make_shared<memory_ledger>();
   telegram_channel ch(api, ledger);
   REQUIRE(ch.deliver(to_client("2/1", "Здравствуйте!")).ok);
   // The dispatcher offers it again (its report was lost in a crash): acknowledged only.
@@ -66,8 +66,8 @@ TEST_CASE("a retry of a message already sent does not send it again", "[telegram
 
 TEST_CASE("429 asks to retry after the time Telegram gives", "[telegram]") {
   fake_bot_api server(token);
-  bot_api api(server.url(), token);
-  memory_ledger ledger;
+  auto api = std::make_shared<bot_api>(server.url(), token);
+  auto ledger = std::make_shared<memory_ledger>();
   telegram_channel ch(api, ledger);
   server.fail("sendMessage", 429, 1, 7, "Too Many Requests: retry after 7");
   auto s = ch.deliver(to_client("3/1", "Добрый день"));
@@ -75,14 +75,14 @@ TEST_CASE("429 asks to retry after the time Telegram gives", "[telegram]") {
   CHECK_FALSE(s.permanent);
   CHECK(s.retry_after_seconds == 7);
   CHECK(s.error.find("429") != std::string::npos);
-  CHECK(ledger.size() == 0);
+  CHECK(ledger->size() == 0);
   CHECK(ch.deliver(to_client("3/1", "Добрый день")).ok);
 }
 
 TEST_CASE("5xx and no answer are transient; chat not found and blocked are permanent", "[telegram]") {
   fake_bot_api server(token);
-  bot_api api(server.url(), token);
-  memory_ledger ledger;
+  auto api = std::make_shared<bot_api>(server.url(), token);
+  auto ledger = std::make_shared<memory_ledger>();
   telegram_channel ch(api, ledger);
   server.fail("sendMessage", 502, 1, 0, "Bad Gateway");
   auto bad_gateway = ch.deliver(to_client("4/1", "текст"));
@@ -101,7 +101,7 @@ TEST_CASE("5xx and no answer are transient; chat not found and blocked are perma
   CHECK(blocked.permanent);
   CHECK(blocked.error.find("blocked") != std::string::npos);
 
-  bot_api nowhere("http://127.0.0.1:1", token);
+  auto nowhere = std::make_shared<bot_api>("http://127.0.0.1:1", token);
   telegram_channel down(nowhere, ledger);
   auto refused = down.deliver(to_client("4/3", "текст"));
   CHECK_FALSE(refused.ok);
@@ -111,21 +111,21 @@ TEST_CASE("5xx and no answer are transient; chat not found and blocked are perma
 
 TEST_CASE("a wrong token is reported without the token and retried, not dead-lettered", "[telegram]") {
   fake_bot_api server(token);
-  bot_api api(server.url(), "999:wrong-token-value");
-  memory_ledger ledger;
+  auto api = std::make_shared<bot_api>(server.url(), "999:wrong-token-value");
+  auto ledger = std::make_shared<memory_ledger>();
   telegram_channel ch(api, ledger);
   auto s = ch.deliver(to_client("5/1", "текст"));
   CHECK_FALSE(s.ok);
   CHECK_FALSE(s.permanent);
   CHECK(s.error.find("401") != std::string::npos);
   CHECK(s.error.find("wrong-token-value") == std::string::npos);
-  CHECK(api.redact("GET /bot999:wrong-token-value/getMe") == "GET /bot<token>/getMe");
+  CHECK(api->redact("GET /bot999:wrong-token-value/getMe") == "GET /bot<token>/getMe");
 }
 
 TEST_CASE("a text over 4096 characters goes as several messages, buttons under the last", "[telegram]") {
   fake_bot_api server(token);
-  bot_api api(server.url(), token);
-  memory_ledger ledger;
+  auto api = std::make_shared<bot_api>(server.url(), token);
+  auto ledger = std::make_shared<memory_ledger>();
   telegram_channel ch(api, ledger);
   std::string text;
   for (int i = 0; i < 600; ++i) text += "Строка номер " + std::to_string(i) + "\n";  // ~ 11 000 characters

@@ -234,3 +234,55 @@ TEST_CASE("a client's dated tariff change is kept in the store", "[store][client
   CHECK(tariff_on(*c, "2026-11-30") == "start");
   CHECK(tariff_on(*c, "2026-12-01") == "standard");
 }
+
+TEST_CASE("a link code links a Telegram user to its client once", "[store][clients]") {
+  temp_dir dir;
+  client_registry reg(dir.file("r.db"));
+  diagnostics problems;
+  REQUIRE(reg.import(csv(two_clients), &tariffs, problems));
+  const timestamp t0 = from_millis(1795000000000);
+  std::string why;
+  CHECK_FALSE(reg.create_link_code("nobody", "telegram", std::chrono::minutes(60), t0, "manager", &why));
+  CHECK(why == "no client 'nobody'");
+  auto code = reg.create_link_code("romashka", "telegram", std::chrono::minutes(60), t0, "manager");
+  REQUIRE(code);
+  CHECK(code->code.size() == 10);
+  CHECK(code->expires_at == t0 + std::chrono::minutes(60));
+
+  // Typed in lower case with a space: still the code.
+  std::string typed = code->code;
+  for (auto& c : typed) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  typed.insert(5, " ");
+  auto r = reg.redeem_link_code(typed, "telegram", "555001", t0 + std::chrono::minutes(1));
+  CHECK(r.status == redeem_status::linked);
+  CHECK(r.client_id == "romashka");
+  CHECK(r.client_name == "ООО «Ромашка»");
+  CHECK(reg.find_by_contact("telegram", "555001")->id == "romashka");
+  // The same user again (a repeated /start): already linked. Another user: used.
+  CHECK(reg.redeem_link_code(code->code, "telegram", "555001", t0 + std::chrono::minutes(2)).status ==
+        redeem_status::already_linked);
+  CHECK(reg.redeem_link_code(code->code, "telegram", "555002", t0 + std::chrono::minutes(2)).status == redeem_status::used);
+  CHECK_FALSE(reg.find_by_contact("telegram", "555002"));
+  CHECK(reg.redeem_link_code("NOSUCHCODE", "telegram", "555002", t0).status == redeem_status::unknown_code);
+}
+
+TEST_CASE("an expired code, another channel's code and a taken contact link nothing", "[store][clients]") {
+  temp_dir dir;
+  client_registry reg(dir.file("r.db"));
+  diagnostics problems;
+  REQUIRE(reg.import(csv(two_clients), &tariffs, problems));
+  const timestamp t0 = from_millis(1795000000000);
+  auto late = reg.create_link_code("romashka", "telegram", std::chrono::minutes(10), t0, "manager");
+  REQUIRE(late);
+  CHECK(reg.redeem_link_code(late->code, "telegram", "555001", t0 + std::chrono::minutes(10)).status ==
+        redeem_status::expired);
+  auto web = reg.create_link_code("romashka", "webchat", std::chrono::minutes(10), t0, "manager");
+  CHECK(reg.redeem_link_code(web->code, "telegram", "555001", t0).status == redeem_status::unknown_code);
+  // 100003 is ip_smirnova's Telegram: a code of romashka's cannot take it, and stays usable.
+  auto code = reg.create_link_code("romashka", "telegram", std::chrono::minutes(10), t0, "manager");
+  auto taken = reg.redeem_link_code(code->code, "telegram", "100003", t0);
+  CHECK(taken.status == redeem_status::taken);
+  CHECK(taken.message.find("ip_smirnova") != std::string::npos);
+  CHECK(reg.find_by_contact("telegram", "100003")->id == "ip_smirnova");
+  CHECK(reg.redeem_link_code(code->code, "telegram", "555009", t0).status == redeem_status::linked);
+}
