@@ -140,6 +140,15 @@ TEST_CASE("clients: import a CSV, list, show, link, and a bad file imports nothi
   CHECK_THAT(taken.out, Catch::Contains("telegram 777001 is a contact of client ip_smirnova"));
   CHECK_THAT(run(clients + "show ip_smirnova").out, Catch::Contains("telegram   777001"));
 
+  auto code = run(clients + "telegram-code romashka --bot reglament_bot --hours 24");
+  CHECK(code.code == 0);
+  CHECK_THAT(code.out, Catch::Contains("Код для клиента romashka: "));
+  CHECK_THAT(code.out, Catch::Contains("https://t.me/reglament_bot?start="));
+  CHECK_THAT(code.out, Catch::Contains("/start "));
+  auto no_client = run(clients + "telegram-code nobody");
+  CHECK(no_client.code == 1);
+  CHECK_THAT(no_client.out, Catch::Contains("no client 'nobody'"));
+
   const auto bad = (dir / "bad.csv").string();
   std::ofstream(bad) << "id,name,inn,tariff,telegram\n"
                         "vektor,ООО «Вектор»,1860913905,business,200002\n"

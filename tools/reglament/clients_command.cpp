@@ -115,6 +115,21 @@ void link(const std::string& db, const std::string& channel, const std::string& 
   }
 }
 
+void telegram_code(const std::string& db, const std::string& id, const std::string& bot, int hours) {
+  client_registry reg(db);
+  system_clock_source clock;
+  std::string why;
+  auto code = reg.create_link_code(id, "telegram", std::chrono::hours(hours), clock.now(), "cli", &why);
+  if (!code) {
+    std::cerr << why << "\n";
+    throw CLI::RuntimeError(1);
+  }
+  std::cout << "Код для клиента " << id << ": " << code->code << " (действует до " << to_iso8601(code->expires_at)
+            << ", один раз)\n";
+  if (!bot.empty()) std::cout << "Ссылка: https://t.me/" << bot << "?start=" << code->code << "\n";
+  std::cout << "Клиент открывает ссылку и нажимает «Запустить» или отправляет боту: /start " << code->code << "\n";
+}
+
 }  // namespace
 
 void add_clients_command(CLI::App& app) {
@@ -150,6 +165,15 @@ void add_clients_command(CLI::App& app) {
   lnk->add_option("ADDRESS", *address, "Адрес, id или номер")->required();
   lnk->add_option("CLIENT_ID", *client, "Код клиента")->required();
   lnk->callback([db, channel, address, client] { link(*db, *channel, *address, *client); });
+
+  auto* tg = cmd->add_subcommand("telegram-code", "Одноразовый код, которым клиент привяжет свой Telegram (/start КОД)");
+  auto tg_client = std::make_shared<std::string>();
+  auto bot = std::make_shared<std::string>();
+  auto hours = std::make_shared<int>(72);
+  tg->add_option("ID", *tg_client, "Код клиента")->required();
+  tg->add_option("--bot", *bot, "Имя бота без @ (для ссылки t.me/…)");
+  tg->add_option("--hours", *hours, "Сколько часов действует код")->capture_default_str()->check(CLI::Range(1, 2160));
+  tg->callback([db, tg_client, bot, hours] { telegram_code(*db, *tg_client, *bot, *hours); });
 }
 
 }  // namespace reglament::cli
