@@ -3,12 +3,13 @@
 #include "daemon/channel_registry.hpp"
 
 #include "adapters/email/config.hpp"
+#include "adapters/telegram/config.hpp"
 
 namespace reglament::daemon {
 
 void register_builtin_channels(channel_registry& r) {
   r.add("email", email::make_channel);          // adapters/email/config.hpp
-  // r.add("telegram", telegram::make_channel); // adapters/telegram/config.hpp
+  r.add("telegram", telegram::make_channel);    // adapters/telegram/config.hpp
   // r.add("webchat", webchat::make_channel);   // adapters/webchat/config.hpp
 }
 

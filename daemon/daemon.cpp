@@ -12,6 +12,7 @@
 #include "adapters/http/router/studio.hpp"
 #include "adapters/spool/config.hpp"
 #include "adapters/staff/staff_channel.hpp"
+#include "adapters/telegram/config.hpp"
 #include "engine/case_engine.hpp"
 #include "engine/interpreter.hpp"
 #include "engine/live_firm.hpp"
@@ -406,6 +407,14 @@ void reglamentd::start() {
   aopt.attachments_dir = cfg_.attachments.dir;
   aopt.clk = &p.clock;
   aopt.tariffs = p.tariff_ids;
+  // Telegram link codes (POST /api/v1/clients/{id}/telegram-code) once the bot runs.
+  for (const auto& c : p.channels)
+    if (c.name == "telegram") {
+      const auto& t = cfg_.channels.at("telegram");
+      const auto bot = t["bot_username"].value_or(std::string{});
+      aopt.telegram_link = [bot](const std::string& code) { return telegram::deep_link(bot, code); };
+      aopt.link_code_ttl = std::chrono::hours(t["link_code_ttl_hours"].value_or(std::int64_t{72}));
+    }
   try {
     p.proposals = std::make_unique<proposal_book>(cfg_.store.path);
   } catch (const std::exception& e) {

@@ -246,7 +246,23 @@ bool telegram_source::handle_message(update_action& a, const json& raw) {
       log(true, "telegram: file download failed; will retry", got.error);
       return false;
     }
-    a.message.attachments.push_back(sink_->store_attachment(f.name, f.content_type, got.bytes));
+    try {
+      a.message.attachments.push_back(sink_->store_attachment(f.name, f.content_type, got.bytes));
+    } catch (const reglament::attachment_too_large& e) {
+      // Over the daemon's [attachments] max_bytes: the message goes in with a note.
+      notes.push_back(fmt::format("Файл «{}» ({}) не сохранён: больше предела хранилища ({}).", f.name,
+                                  megabytes(got.bytes.size()), e.what()));
+      log(true, "telegram: attachment over the store's limit; the message goes in with a note", e.what());
+    } catch (const std::exception& e) {
+      // Not written (a full disk): tried again with the update, then noted.
+      if (last_try) {
+        notes.push_back(fmt::format("Файл «{}» не сохранён: ошибка записи ({}).", f.name, e.what()));
+        continue;
+      }
+      ++failures_;
+      log(true, "telegram: attachment not stored; will retry", fmt::format("{}: {}", f.name, e.what()));
+      return false;
+    }
   }
   if (!notes.empty()) {
     a.message.original = a.message.text;

@@ -1,14 +1,16 @@
 // An inbound_sink for adapter tests: keeps accepted messages (deduplicated by channel and
 // external id, as the engine does), rejected items, stored attachments and cursors in
 // memory, and answers accept() at once on the caller's thread. Thread-safe (one mutex);
-// readers take copies. `refuse_with` makes accept() refuse like the engine would, and
-// `not_committed` answer 503 (not committed: try again) like a stopping writer.
+// readers take copies. `refuse_with` makes accept() refuse like the engine would,
+// `not_committed` answer 503 (not committed: try again) like a stopping writer, and
+// `max_attachment_bytes` refuse big files like the daemon's [attachments] max_bytes.
 #pragma once
 
 #include "engine/case_engine.hpp"
 #include "engine/case_event.hpp"
 #include "engine/channel.hpp"
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <set>
@@ -49,6 +51,10 @@ class recording_sink final : public inbound_sink {
   attachment store_attachment(const std::string& name, const std::string& content_type,
                               const std::string& bytes) override {
     std::lock_guard lock(mutex_);
+    if (bytes.size() > max_attachment_bytes)
+      throw attachment_too_large("attachment '" + name + "' is " + std::to_string(bytes.size()) +
+                                 " bytes; the limit is " + std::to_string(max_attachment_bytes) +
+                                 " (attachments.max_bytes)");
     attachment a{name, content_type, bytes.size(), "sha-" + std::to_string(files_.size())};
     files_[a.sha256] = bytes;
     return a;
@@ -79,6 +85,7 @@ class recording_sink final : public inbound_sink {
 
   std::string refuse_with;  // set before start: every accept() is refused with it
   int not_committed = 0;    // set before start: the first accept()s answer 503
+  std::size_t max_attachment_bytes = SIZE_MAX;  // store_attachment throws attachment_too_large over it
 
  private:
   mutable std::mutex mutex_;

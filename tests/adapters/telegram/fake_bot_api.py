@@ -13,7 +13,7 @@ answers. The test drives it through /control/*:
   POST /control/file     {"file_id", "path", "data_b64", "announce_size"}: a file for getFile
   POST /control/fail     {"method", "status", "times", "retry_after", "description", "after"}:
                          after `after` calls, the next `times` calls of `method` fail that way
-  GET  /control/calls    every call received: [{"method", "params"}...]
+  GET  /control/calls    every call received: [{"method", "params", "at"}...] (at: monotonic seconds)
   GET  /control/state    {"confirmed": offset, "pending": n, "polls": n}
 
 Prints the port on the first line of stdout once listening. Standard library only.
@@ -31,7 +31,7 @@ updates = []          # pending Update objects, oldest first
 next_update_id = 100000
 confirmed = 0         # the highest offset getUpdates was called with
 polls = 0
-calls = []            # [{"method", "params"}]
+calls = []            # [{"method", "params", "at"?}]
 failures = {}         # method -> [{"status", "retry_after", "description"}...]
 files = {}            # file_id -> {"path", "data", "announce_size"}
 by_path = {}          # path -> bytes
@@ -104,7 +104,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(401, error_body(401, "Unauthorized"))
         method = parts[2]
         with lock:
-            calls.append({"method": method, "params": params})
+            calls.append({"method": method, "params": params, "at": time.monotonic()})
             fail = take_failure(method)
         if fail:
             return self.reply(fail["status"], error_body(fail["status"], fail["description"], fail.get("retry_after")))

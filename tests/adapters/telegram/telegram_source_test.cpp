@@ -54,6 +54,26 @@ std::string b64(const std::string& s) {
 
 bool until(const std::function<bool()>& pred) { return fake_bot_api::wait_for(pred); }
 
+// A message from chat 100001 with a document (and a caption if given) instead of text.
+json document_message(long long message_id, const std::string& caption, json document) {
+  auto m = fake_bot_api::text_message(100001, "", message_id);
+  m["message"].erase("text");
+  if (!caption.empty()) m["message"]["caption"] = caption;
+  m["message"]["document"] = std::move(document);
+  return m;
+}
+
+// Runs a source (files up to 4000 bytes) until it has taken update `last`; what it accepted.
+std::vector<reglament::inbound_message> take_until(const fake_bot_api& server, recording_sink& sink, long long last) {
+  auto opt = quick();
+  opt.max_attachment_bytes = 4000;
+  telegram_source src(std::make_shared<bot_api>(server.url(), token), std::make_shared<memory_ledger>(), opt);
+  src.start(sink);
+  REQUIRE(until([&] { return src.offset() == last + 1; }));
+  src.stop();
+  return sink.accepted();
+}
+
 }  // namespace
 
 TEST_CASE("a text message is accepted and the offset saved only after it", "[telegram]") {
@@ -250,24 +270,38 @@ TEST_CASE("photos and documents are stored; a file over the limit is listed with
 
 TEST_CASE("a file announced small that turns out big is cut off at the limit and noted", "[telegram]") {
   fake_bot_api server(token);
-  auto api = std::make_shared<bot_api>(server.url(), token);
-  auto ledger = std::make_shared<memory_ledger>();
   recording_sink sink;
   server.file({{"file_id", "LIE"}, {"path", "documents/file_9.bin"}, {"data_b64", b64(std::string(9000, 'x'))}, {"announce_size", 10}});
-  auto doc = fake_bot_api::text_message(100001, "", 13);
-  doc["message"].erase("text");
-  doc["message"]["document"] = {{"file_name", "x.bin"}, {"file_id", "LIE"}, {"file_unique_id", "L"}, {"file_size", 10}};
-  auto id = server.update(doc)["update_id"].get<long long>();
-  auto opt = quick();
-  opt.max_attachment_bytes = 4000;
-  telegram_source src(api, ledger, opt);
-  src.start(sink);
-  REQUIRE(until([&] { return src.offset() == id + 1; }));
-  src.stop();
-  auto got = sink.accepted();
+  auto id = server.update(document_message(13, "", {{"file_name", "x.bin"}, {"file_id", "LIE"}, {"file_unique_id", "L"},
+                                                    {"file_size", 10}}))["update_id"].get<long long>();
+  auto got = take_until(server, sink, id);
   REQUIRE(got.size() == 1);
   CHECK(got[0].attachments.empty());
   CHECK(got[0].text.find("больше предела") != std::string::npos);
+}
+
+TEST_CASE("a file the store refuses as too large is noted and the message still goes in", "[telegram]") {
+  fake_bot_api server(token);
+  recording_sink sink;
+  sink.max_attachment_bytes = 1000;  // the daemon's [attachments] max_bytes, below the bot's own limit
+  server.file({{"file_id", "SCAN"}, {"path", "documents/file_7.pdf"}, {"data_b64", b64(std::string(3000, 's'))}});
+  server.file({{"file_id", "NOTE"}, {"path", "documents/file_8.txt"}, {"data_b64", b64("ok")}});
+  server.update(document_message(14, "Скан договора",
+                                 {{"file_name", "скан.pdf"}, {"mime_type", "application/pdf"}, {"file_id", "SCAN"},
+                                  {"file_unique_id", "AgADSCAN"}, {"file_size", 3000}}));
+  auto id = server.update(document_message(15, "", {{"file_name", "note.txt"}, {"mime_type", "text/plain"},
+                                                    {"file_id", "NOTE"}, {"file_unique_id", "AgADNOTE"},
+                                                    {"file_size", 2}}))["update_id"]
+                .get<long long>();
+  auto got = take_until(server, sink, id);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].attachments.empty());
+  CHECK(got[0].original == "Скан договора");
+  CHECK_THAT(got[0].text, Catch::StartsWith("Скан договора"));
+  CHECK_THAT(got[0].text, Catch::Contains("Файл «скан.pdf»"));
+  CHECK_THAT(got[0].text, Catch::Contains("attachments.max_bytes"));
+  REQUIRE(got[1].attachments.size() == 1);  // the next update goes on as usual
+  CHECK(sink.rejected().empty());
 }
 
 TEST_CASE("what cannot be used is kept as a channel error with the raw update", "[telegram]") {
