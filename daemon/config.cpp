@@ -62,6 +62,17 @@ channels = ["email", "telegram", "webchat", "api", "staff"]
 dir = "var/attachments"     # files that came with messages, named by their sha256
 max_bytes = 26214400        # 25 MiB; a larger file is refused with a clear error
 
+[auth]
+session_idle = "8h"         # a session unused this long ends (s, m, h, d)
+session_max = "7d"          # every session ends this long after its login
+secure_cookies = false      # true when users reach reglamentd over HTTPS (a TLS proxy)
+public_metrics = false      # true: /metrics without a token (a scraper on a trusted network)
+login_failures = 5          # failed logins per login before a wait
+address_failures = 20       # failed logins per client address before a wait
+login_wait = "1m"           # the first wait, doubled with each further failure
+login_max_wait = "15m"
+# bootstrap_token_file = "/etc/reglament/bootstrap-token"  # its line becomes an owner API token
+
 # Channel adapters, each enabled and configured in its own table (docs/CHANNELS.md):
 # [channels.email]
 # imap_url = "imaps://imap.example.ru:993/INBOX"
@@ -194,9 +205,56 @@ void apply_calendar(daemon_config& c, const toml::table& t) {
   if (!any) bad("calendar", "no working hours on any weekday (set e.g. monday = \"09:00-18:00\")");
 }
 
+// "90s", "15m", "8h", "7d" or a number of seconds.
+std::chrono::seconds get_seconds(const toml::node& n, const std::string& key) {
+  std::int64_t count = 0;
+  std::int64_t unit = 1;
+  if (n.is_integer()) {
+    count = *n.value<std::int64_t>();
+  } else {
+    auto text = get_string(n, key);
+    auto digits = text.find_first_not_of("0123456789");
+    if (digits == 0 || digits == std::string::npos || digits + 1 != text.size())
+      bad(key, fmt::format("expected a duration like \"90s\", \"15m\", \"8h\" or \"7d\", got '{}'", text));
+    switch (text.back()) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      default: bad(key, fmt::format("unknown unit '{}' in '{}' (s, m, h or d)", text.back(), text));
+    }
+    std::from_chars(text.data(), text.data() + digits, count);
+  }
+  if (count < 1 || count > 10'000'000 / unit) bad(key, "expected at least 1 second and at most 115 days");
+  return std::chrono::seconds(count * unit);
+}
+
+void apply_auth(daemon_config& c, const toml::table& t) {
+  check_keys(t, "auth", {"session_idle", "session_max", "secure_cookies", "public_metrics", "login_failures",
+                         "address_failures", "login_wait", "login_max_wait", "bootstrap_token_file"});
+  auto& a = c.auth;
+  if (const auto* n = t.get("session_idle")) a.session_idle = get_seconds(*n, "auth.session_idle");
+  if (const auto* n = t.get("session_max")) a.session_max = get_seconds(*n, "auth.session_max");
+  if (const auto* n = t.get("login_wait")) a.login_wait = get_seconds(*n, "auth.login_wait");
+  if (const auto* n = t.get("login_max_wait")) a.login_max_wait = get_seconds(*n, "auth.login_max_wait");
+  for (auto [key, flag] : {std::pair{"secure_cookies", &a.secure_cookies}, std::pair{"public_metrics", &a.public_metrics}})
+    if (const auto* n = t.get(key)) {
+      if (!n->is_boolean()) bad(std::string("auth.") + key, "expected true or false");
+      *flag = *n->value<bool>();
+    }
+  for (auto [key, count] : {std::pair{"login_failures", &a.login_failures}, std::pair{"address_failures", &a.address_failures}})
+    if (const auto* n = t.get(key)) {
+      auto v = get_int(*n, std::string("auth.") + key);
+      if (v < 1 || v > 1000) bad(std::string("auth.") + key, fmt::format("expected 1..1000, got {}", v));
+      *count = static_cast<int>(v);
+    }
+  if (const auto* n = t.get("bootstrap_token_file")) a.bootstrap_token_file = get_string(*n, "auth.bootstrap_token_file");
+  if (a.login_max_wait < a.login_wait) bad("auth.login_max_wait", "must not be shorter than auth.login_wait");
+}
+
 void apply(daemon_config& c, const toml::table& root) {
   check_keys(root, "(top level)",
-             {"store", "playbooks", "firm", "calendar", "http", "spool", "attachments", "channels", "web", "log"});
+             {"store", "playbooks", "firm", "calendar", "http", "spool", "attachments", "channels", "web", "auth", "log"});
   if (const auto* t = section(root, "store")) {
     check_keys(*t, "store", {"path", "synchronous"});
     if (const auto* n = t->get("path")) c.store.path = get_string(*n, "store.path");
@@ -271,6 +329,7 @@ void apply(daemon_config& c, const toml::table& root) {
       c.channels[name] = *v.as_table();
     }
   }
+  if (const auto* t = section(root, "auth")) apply_auth(c, *t);
   if (const auto* t = section(root, "log")) {
     check_keys(*t, "log", {"level", "format"});
     if (const auto* n = t->get("level")) {
@@ -413,6 +472,7 @@ daemon_config load_config(const std::optional<std::string>& file, const override
     c.attachments.dir = (fs::path(*o.data_dir) / "attachments").string();
   }
   if (o.playbooks) c.playbooks.dir = *o.playbooks;
+  if (o.bootstrap_token_file) c.auth.bootstrap_token_file = *o.bootstrap_token_file;
   if (c.playbooks.dir.empty()) c.playbooks.dir = find_default_playbooks(executable_path);
   if (c.firm.file.empty()) c.firm.file = find_default_firm(c.playbooks.dir);
   if (c.calendar.file.empty()) c.calendar.file = find_default_calendar(c.playbooks.dir, executable_path);

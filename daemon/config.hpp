@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -53,6 +54,20 @@ struct daemon_config {
     int read_timeout_seconds = 30;
   } http;
   spool::config spool;
+  // Staff accounts and API access (docs/SECURITY.md).
+  struct {
+    std::chrono::seconds session_idle{8 * 3600};          // a session unused this long ends
+    std::chrono::seconds session_max{7 * 24 * 3600};     // and every session ends this long after login
+    bool secure_cookies = false;  // the session cookie only over HTTPS (behind a TLS proxy)
+    bool public_metrics = false;  // /metrics without a token
+    int login_failures = 5;       // per login before a wait; doubled wait per further failure
+    int address_failures = 20;    // the same per client address
+    std::chrono::seconds login_wait{60};
+    std::chrono::seconds login_max_wait{15 * 60};
+    // A file whose one line is a secret granted as an owner API token named "bootstrap"
+    // at start (tests, provisioning); empty: none.
+    std::string bootstrap_token_file;
+  } auth;
   struct {
     std::string dir = "var/attachments";              // content-addressed files (sha256 names)
     std::uint64_t max_bytes = 25 * 1024 * 1024;       // one file larger than this is refused
@@ -75,6 +90,7 @@ struct overrides {
   std::optional<std::string> listen;     // --listen ADDR:PORT
   std::optional<std::string> data_dir;   // --data-dir: store, spool and attachments under it
   std::optional<std::string> playbooks;  // --playbooks DIR
+  std::optional<std::string> bootstrap_token_file;  // --bootstrap-token-file FILE
 };
 
 // The embedded defaults, as TOML (reglamentd --print-default-config).

@@ -4,10 +4,12 @@
 #include "daemon/inbound_gateway.hpp"
 #include "adapters/http/event_hub.hpp"
 #include "adapters/http/journal_feed.hpp"
+#include "adapters/http/auth/gate.hpp"
 #include "adapters/http/listener.hpp"
 #include "adapters/http/router/staff_api.hpp"
 #include "adapters/http/static_files.hpp"
 #include "adapters/http/read_pool.hpp"
+#include "adapters/http/router/accounts_api.hpp"
 #include "adapters/http/router/api.hpp"
 #include "adapters/http/router/studio.hpp"
 #include "adapters/spool/config.hpp"
@@ -23,6 +25,7 @@
 #include "engine/production_calendar.hpp"
 #include "engine/scheduler.hpp"
 #include "engine/store/channel_store.hpp"
+#include "engine/store/account_store.hpp"
 #include "engine/store/client_registry.hpp"
 #include "engine/store/proposal_book.hpp"
 #include "engine/store/journal_reader.hpp"
@@ -41,6 +44,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 #include <vector>
@@ -93,6 +97,9 @@ struct reglamentd::parts {
   std::shared_ptr<http::event_hub> events = std::make_shared<http::event_hub>();
   std::unique_ptr<http::journal_feed> feed;
   std::shared_ptr<control_report> report;  // the director's control points
+  std::unique_ptr<account_store> accounts;  // staff accounts, sessions, API tokens
+  std::unique_ptr<http::gate> gate;
+  std::unique_ptr<http::accounts_api> accounts_api;
   std::unique_ptr<http::api> routes;
   std::unique_ptr<net::io_context> ioc;
   std::shared_ptr<http::listener> listener;
@@ -286,6 +293,50 @@ void reglamentd::start_channels() {
     p.staff_notices = std::make_unique<staff::staff_channel>(*p.firm, outbound, in_app, std::move(progress));
     p.dispatcher->add_channel("staff", p.staff_notices.get());
   }
+// Staff accounts live in the store; the gate checks every request against them and the
+// route table. A bootstrap token file (tests, provisioning) grants an owner token.
+void reglamentd::open_accounts() {
+  auto& p = *parts_;
+  try {
+    p.accounts = std::make_unique<account_store>(cfg_.store.path);
+  } catch (const std::exception& e) {
+    throw startup_error(fmt::format("store.path: cannot open the accounts in '{}': {}", cfg_.store.path, e.what()), 1);
+  }
+  const auto& a = cfg_.auth;
+  if (!a.bootstrap_token_file.empty()) {
+    std::ifstream in(a.bootstrap_token_file);
+    std::string secret;
+    if (!in || !std::getline(in, secret))
+      throw startup_error(fmt::format("auth.bootstrap_token_file: cannot read '{}'", a.bootstrap_token_file), 1);
+    while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+    if (secret.size() < 32)
+      throw startup_error(fmt::format("auth.bootstrap_token_file: the token in '{}' is shorter than 32 characters",
+                                      a.bootstrap_token_file),
+                          1);
+    auto t = p.accounts->ensure_token("bootstrap", auth::role::owner, auth::secret_digest(secret), p.clock.now());
+    if (t.revoked_at)
+      log_.warn("bootstrap token is revoked; it stays revoked", {{"token", std::to_string(t.id)}});
+    else
+      log_.info("bootstrap token granted", {{"token", std::to_string(t.id)}, {"role", "owner"}});
+  }
+  if (p.accounts->users().empty())
+    log_.warn("no staff accounts yet: add the first owner with `reglament users add --db " + cfg_.store.path +
+              " --login LOGIN --role owner`");
+  http::gate_options g;
+  g.sessions.idle = a.session_idle;
+  g.sessions.absolute = a.session_max;
+  g.logins.free_failures_per_login = a.login_failures;
+  g.logins.free_failures_per_ip = a.address_failures;
+  g.logins.first_wait = a.login_wait;
+  g.logins.max_wait = a.login_max_wait;
+  g.secure_cookies = a.secure_cookies;
+  g.public_metrics = a.public_metrics;
+  p.gate = std::make_unique<http::gate>(*p.accounts, p.clock, g);
+  auto* log = &log_;
+  p.accounts_api = std::make_unique<http::accounts_api>(
+      *p.gate, [log](bool warning, const std::string& what, const std::vector<std::pair<std::string, std::string>>& f) {
+        log->write(warning ? log_level::warn : log_level::info, what, f);
+      });
 }
 
 void reglamentd::start() {
@@ -390,7 +441,12 @@ void reglamentd::start() {
 
   start_channels();
 
+}
+
+  open_accounts();
   http::api_options aopt;
+  aopt.access_gate = p.gate.get();
+  aopt.accounts = p.accounts_api.get();
   auto* disp = p.dispatcher.get();
   aopt.on_commit = [disp] { disp->notify(); };
   aopt.on_scrape = [disp](metric_registry& m) {
@@ -478,6 +534,7 @@ void reglamentd::start() {
     log_fields f{{"method", r.method}, {"path", r.path}, {"status", std::to_string(r.status)},
                  {"ms", fmt::format("{:.2f}", r.ms)}};
     if (r.id) f.emplace_back("case", std::to_string(r.id));
+    if (!r.who.empty()) f.emplace_back("who", r.who);
     log->write(r.status >= 500 ? log_level::error : log_level::info, "request", f);
   };
 
@@ -577,6 +634,9 @@ int reglamentd::run() {
   p.ioc.reset();
   p.routes.reset();
   p.studio.reset();
+  p.accounts_api.reset();
+  p.gate.reset();
+  p.accounts.reset();
   p.reads.reset();
   p.dispatcher.reset();
   p.staff_notices.reset();

@@ -52,6 +52,7 @@ class reglamentd {
   void open_clients();
   void start_channels();
   void stop_sources();
+  void open_accounts();
   daemon_config cfg_;
   logger& log_;
   std::unique_ptr<parts> parts_;

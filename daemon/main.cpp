@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   app.add_option("--listen", o.listen, "HOST:PORT to listen on (port 0: any free port)");
   app.add_option("--data-dir", o.data_dir, "directory for the database and the spool");
   app.add_option("--playbooks", o.playbooks, "directory of playbooks to load");
+  app.add_option("--bootstrap-token-file", o.bootstrap_token_file,
+                 "grant the secret in this file as an owner API token at start (tests, provisioning)");
   app.add_option("--print-port-file", port_file, "write the bound port to this file once listening");
   app.add_flag("--print-default-config", print_defaults, "print the built-in configuration and exit");
   CLI11_PARSE(app, argc, argv);

@@ -10,6 +10,37 @@ namespace reglament::http {
 namespace beast = boost::beast;
 namespace net = boost::asio;
 
+namespace {
+
+// The target for the request log: values of query parameters that may carry a secret
+// are masked (no endpoint takes one there, but a client may still send it).
+std::string loggable_target(std::string_view target) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, q + 1));
+  std::string_view rest = target.substr(q + 1);
+  for (bool first = true;; first = false) {
+    auto amp = rest.find('&');
+    auto part = rest.substr(0, amp);
+    if (!first) out += '&';
+    auto eq = part.find('=');
+    std::string key;
+    for (char ch : part.substr(0, eq)) key += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    bool secret = false;
+    for (auto word : {"pass", "token", "secret", "key", "csrf", "session"})
+      secret = secret || key.find(word) != std::string::npos;
+    if (secret && eq != std::string_view::npos)
+      out += std::string(part.substr(0, eq)) + "=***";
+    else
+      out += part;
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
 http_session::http_session(net::ip::tcp::socket&& socket, api& routes, const session_options& opt)
     : stream_(std::move(socket)), routes_(routes), opt_(opt) {}
 
@@ -33,7 +64,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     started_ = std::chrono::steady_clock::now();
     const auto& h = parser_->get();
     method_ = std::string(h.method_string());
-    path_ = std::string(h.target());
+    path_ = loggable_target(std::string_view(h.target().data(), h.target().size()));
+    who_.clear();
     auto res = json_error(h.version(), false, beast_http::status::payload_too_large, "too_large",
                           "request body exceeds " + std::to_string(opt_.body_limit) + " bytes");
     return on_reply(reply{std::move(res), 0});
@@ -44,9 +76,15 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   started_ = std::chrono::steady_clock::now();
   auto req = parser_->release();
   method_ = std::string(req.method_string());
-  path_ = std::string(req.target());
+  path_ = loggable_target(std::string_view(req.target().data(), req.target().size()));
   stream_.expires_never();  // a write may wait for the group commit; no read is pending
-  routes_.handle(std::move(req), [self = shared_from_this()](reply r) {
+  // Every request passes the gate first: who sent it, and may they (default deny).
+  beast::error_code peer_ec;
+  auto peer = stream_.socket().remote_endpoint(peer_ec);
+  auto admission = routes_.admit(req, peer_ec ? std::string("unknown") : peer.address().to_string());
+  who_ = admission.who.actor();
+  if (admission.refusal) return on_reply(reply{std::move(*admission.refusal), 0});
+  routes_.handle(std::move(req), admission.who, [self = shared_from_this()](reply r) {
     // May run on the writer's thread: come back to this connection's strand.
     net::post(self->stream_.get_executor(),
               [self, r = std::move(r)]() mutable { self->on_reply(std::move(r)); });
@@ -58,6 +96,7 @@ void http_session::on_reply(reply r) {
     request_log log;
     log.method = method_;
     log.path = path_;
+    log.who = who_;
     log.status = static_cast<int>(r.res.result_int());
     log.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
     log.id = r.id;

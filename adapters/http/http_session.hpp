@@ -46,7 +46,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::shared_ptr<response> res_;  // kept alive until the write completes
   api& routes_;
   session_options opt_;
-  std::string method_, path_;
+  std::string method_, path_, who_;
   std::chrono::steady_clock::time_point started_;
 };
 

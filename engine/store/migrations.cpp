@@ -268,7 +268,49 @@ CREATE TABLE channel_sent(
 CREATE INDEX channel_sent_message ON channel_sent(channel, thread, external_id);
 )sql";
 
-constexpr std::array<migration, 8> all{{
+// Staff accounts (docs/SECURITY.md): people with a role and an argon2id password hash,
+// their sessions and the API tokens of other programs, both kept only as digests, and
+// failed logins for throttling. Not journalled: accounts are not part of any case.
+constexpr const char* schema_v9_accounts = R"sql(
+CREATE TABLE users(
+  id INTEGER PRIMARY KEY,
+  login TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK(role IN ('manager', 'director', 'owner')),
+  password_hash TEXT NOT NULL,
+  language TEXT NOT NULL CHECK(language IN ('ru', 'en')),
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  password_changed_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE sessions(
+  digest TEXT PRIMARY KEY,            -- of the cookie's secret, never the secret
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  csrf TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,        -- the absolute limit; the idle one is checked too
+  address TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions(user_id);
+CREATE TABLE api_tokens(
+  id INTEGER PRIMARY KEY,
+  digest TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK(role IN ('manager', 'director', 'owner', 'integration')),
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER
+) STRICT;
+CREATE TABLE login_attempts(
+  key TEXT NOT NULL,                  -- 'login:<login>' or 'address:<ip>'
+  at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX login_attempts_by_key ON login_attempts(key, at);
+)sql";
+
+constexpr std::array<migration, 9> all{{
     {1, "create the schema", schema_v1},
     {2, "invoices and reply buttons", schema_v2_invoices},
     {3, "schedule runs", schema_v3_schedule_runs},
@@ -277,6 +319,7 @@ constexpr std::array<migration, 8> all{{
     {6, "proposal states", schema_v6_proposal_states},
     {7, "channel errors, cursors and attachments", schema_v7_channels},
     {8, "link codes and what channels sent", schema_v8_link_codes},
+    {9, "staff accounts, sessions, API tokens and login attempts", schema_v9_accounts},
 }};
 
 constexpr std::array<derived_table, 7> derived{{

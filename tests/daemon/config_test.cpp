@@ -141,3 +141,39 @@ TEST_CASE("channel tables are kept for their adapters; attachments have a dir an
   f = write_config("[attachments]\nmax_bytes = 10\n");
   CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("attachments.max_bytes: expected 1024..4294967296 bytes, got 10"));
 }
+
+TEST_CASE("the [auth] section: session lifetimes, cookies, throttling, a bootstrap token", "[config]") {
+  auto d = load_config(std::nullopt, {});
+  CHECK(d.auth.session_idle == std::chrono::hours(8));
+  CHECK(d.auth.session_max == std::chrono::hours(7 * 24));
+  CHECK_FALSE(d.auth.secure_cookies);
+  CHECK_FALSE(d.auth.public_metrics);
+  CHECK(d.auth.login_failures == 5);
+  CHECK(d.auth.bootstrap_token_file.empty());
+
+  auto f = write_config(
+      "[auth]\nsession_idle = \"30m\"\nsession_max = 3600\nsecure_cookies = true\npublic_metrics = true\n"
+      "login_failures = 3\nlogin_wait = \"10s\"\nbootstrap_token_file = \"/run/token\"\n");
+  overrides o;
+  auto c = load_config(f, o);
+  CHECK(c.auth.session_idle == std::chrono::minutes(30));
+  CHECK(c.auth.session_max == std::chrono::seconds(3600));
+  CHECK(c.auth.secure_cookies);
+  CHECK(c.auth.public_metrics);
+  CHECK(c.auth.login_failures == 3);
+  CHECK(c.auth.login_wait == std::chrono::seconds(10));
+  CHECK(c.auth.bootstrap_token_file == "/run/token");
+  o.bootstrap_token_file = "/tmp/other";
+  CHECK(load_config(f, o).auth.bootstrap_token_file == "/tmp/other");
+
+  f = write_config("[auth]\nsession_idle = \"8 hours\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("auth.session_idle: expected a duration"));
+  f = write_config("[auth]\nsession_idle = \"0s\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("auth.session_idle: expected at least 1 second"));
+  f = write_config("[auth]\nsecure_cookies = \"yes\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("auth.secure_cookies: expected true or false"));
+  f = write_config("[auth]\nlogin_wait = \"10m\"\nlogin_max_wait = \"1m\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("auth.login_max_wait"));
+  f = write_config("[auth]\npassword = \"x\"\n");
+  CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("auth.password: unknown key"));
+}

@@ -1,7 +1,8 @@
 // Test helpers for the daemon's integration tests: runs the real reglamentd binary as a
 // child process on 127.0.0.1 port 0 with its own data dir, and a tiny blocking HTTP
 // client (Boost.Beast, one keep-alive connection, reconnects on error). Not thread-safe:
-// one client per thread.
+// one client per thread. Every daemon started here grants test_owner_token as an owner
+// API token (--bootstrap-token-file), and http_client sends it unless told otherwise.
 #pragma once
 
 #include <boost/asio/connect.hpp>
@@ -27,6 +28,9 @@
 
 namespace reglament::testing {
 
+// The owner API token of every test daemon (each has its own data dir and database).
+inline const std::string test_owner_token = "rgl_test-owner-token-0123456789abcdefghijklmnop";
+
 inline std::string temp_dir(const std::string& name) {
   auto d = std::filesystem::temp_directory_path() /
            ("reglament-" + name + "-" + std::to_string(::getpid()));
@@ -44,8 +48,10 @@ class daemon_process {
     port_file_ = data_dir + "/port";
     log_file_ = data_dir + "/reglamentd.log";
     std::filesystem::remove(port_file_);
+    const std::string token_file = data_dir + "/bootstrap-token";
+    std::ofstream(token_file) << test_owner_token << '\n';
     args.insert(args.begin(), {REGLAMENTD_BINARY, "--listen", "127.0.0.1:0", "--data-dir", data_dir,
-                               "--print-port-file", port_file_});
+                               "--print-port-file", port_file_, "--bootstrap-token-file", token_file});
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -101,11 +107,32 @@ struct http_reply {
   int status = 0;  // 0: no answer (connection failed)
   std::string body;
   std::map<std::string, std::string> headers;  // names in lower case
+  std::string header(boost::beast::http::field f) const {
+    std::string name(boost::beast::http::to_string(f));
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string{} : it->second;
+  }
 };
 
+// Sends the owner test token by default (bearer("") for none). With cookies on, it keeps
+// the session cookie a response sets (a browser's jar for one cookie) and sends it back.
 class http_client {
  public:
-  explicit http_client(unsigned short port) : port_(port) {}
+  explicit http_client(unsigned short port, std::string bearer = test_owner_token)
+      : port_(port), bearer_(std::move(bearer)) {}
+
+  void bearer(std::string token) { bearer_ = std::move(token); }
+  void use_cookies(bool on) { cookies_ = on; }
+  void cookie(std::string name_value) { cookie_ = std::move(name_value); }
+  const std::string& cookie() const { return cookie_; }
+  // Extra headers for every request (e.g. X-CSRF-Token); an empty value removes one.
+  void header(const std::string& name, const std::string& value) {
+    if (value.empty())
+      extra_.erase(name);
+    else
+      extra_.set(name, value);
+  }
 
   http_reply request(boost::beast::http::verb method, const std::string& target,
                      const std::string& body = {}) {
@@ -116,7 +143,10 @@ class http_client {
         http::request<http::string_body> req{method, target, 11};
         req.set(http::field::host, "127.0.0.1");
         req.keep_alive(true);
-        if (!body.empty() || method == http::verb::post) {
+        if (!bearer_.empty()) req.set(http::field::authorization, "Bearer " + bearer_);
+        if (!cookie_.empty()) req.set(http::field::cookie, cookie_);
+        for (const auto& h : extra_) req.set(h.name_string(), h.value());
+        if (!body.empty() || method == http::verb::post || method == http::verb::patch) {
           req.set(http::field::content_type, "application/json");
           req.body() = body;
           req.prepare_payload();
@@ -131,6 +161,13 @@ class http_client {
           for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
           out.headers[name] = std::string(h.value());
         }
+        if (cookies_)
+          if (auto it = res.find(http::field::set_cookie); it != res.end()) {
+            std::string v(it->value());
+            auto pair = v.substr(0, v.find(';'));
+            const bool gone = v.find("Max-Age=0") != std::string::npos || pair.back() == '=';
+            cookie_ = gone ? std::string{} : pair;
+          }
         return out;
       } catch (const std::exception&) {
         stream_.reset();
@@ -145,6 +182,10 @@ class http_client {
   http_reply post(const std::string& target, const std::string& body) {
     return request(boost::beast::http::verb::post, target, body);
   }
+  http_reply patch(const std::string& target, const std::string& body) {
+    return request(boost::beast::http::verb::patch, target, body);
+  }
+  http_reply del(const std::string& target) { return request(boost::beast::http::verb::delete_, target); }
   void retarget(unsigned short port) {
     port_ = port;
     stream_.reset();
@@ -160,6 +201,9 @@ class http_client {
   }
 
   unsigned short port_;
+  std::string bearer_, cookie_;
+  bool cookies_ = false;
+  boost::beast::http::fields extra_;
   boost::asio::io_context ioc_;
   std::optional<boost::beast::tcp_stream> stream_;
   boost::beast::flat_buffer buffer_;

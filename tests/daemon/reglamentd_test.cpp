@@ -126,7 +126,10 @@ TEST_CASE("reglamentd serves the API end to end", "[integration]") {
     CHECK(body(big)["error"]["code"] == "too_large");
 
     CHECK(c.get("/api/v1/cases/999999").status == 404);
-    CHECK(c.get("/api/v1/nothing").status == 404);
+    // No access rule, no handler: refused by default (docs/SECURITY.md).
+    auto nothing = c.get("/api/v1/nothing");
+    CHECK(nothing.status == 403);
+    CHECK(body(nothing)["error"]["code"] == "no_route_rule");
     CHECK(c.get("/api/v1/cases?colour=1").status == 400);
     CHECK(c.get("/api/v1/inbound").status == 405);
     // The connection still works after an error.

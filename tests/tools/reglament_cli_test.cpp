@@ -161,3 +161,60 @@ TEST_CASE("clients: import a CSV, list, show, link, and a bad file imports nothi
   CHECK_THAT(run(clients + "show vektor").out, Catch::Contains("client vektor is not in"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("users: add people and tokens, list them without secrets, disable, reset", "[cli]") {
+  namespace fs = std::filesystem;
+  auto dir = fs::temp_directory_path() / ("reglament-cli-users-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto db = (dir / "r.db").string();
+  const auto pw = (dir / "pw").string();
+  std::ofstream(pw) << "owner-secret-pass-31\n";
+  const auto users = "users ";
+  const auto on = " --db " + db;
+
+  auto added = run(users + std::string("add") + on + " --login olga --role owner --name Ольга --password-file " + pw);
+  INFO(added.out);
+  REQUIRE(added.code == 0);
+  CHECK_THAT(added.out, Catch::Contains("added olga (owner)"));
+  CHECK(run(users + std::string("add") + on + " --login OLGA --role manager --password-file " + pw).code == 1);
+  auto bad_role = run(users + std::string("add") + on + " --login anna --role admin --password-file " + pw);
+  CHECK(bad_role.code == 1);
+  CHECK_THAT(bad_role.out, Catch::Contains("unknown role 'admin'"));
+  // Without a file the password comes from stdin (a terminal would be asked twice, unechoed).
+  auto weak = run(users + std::string("add") + on + " --login anna --role manager", "short\n");
+  CHECK(weak.code == 1);
+  CHECK_THAT(weak.out, Catch::Contains("at least 8 characters"));
+  REQUIRE(run(users + std::string("add") + on + " --login anna --role manager", "manager-pass-77\n").code == 0);
+
+  auto list = run(users + std::string("list") + on);
+  REQUIRE(list.code == 0);
+  CHECK_THAT(list.out, Catch::Contains("olga"));
+  CHECK_THAT(list.out, Catch::Contains("anna"));
+  CHECK_THAT(list.out, Catch::Contains("2 users"));
+  CHECK_THAT(list.out, !Catch::Contains("owner-secret-pass-31"));
+  CHECK_THAT(list.out, !Catch::Contains("manager-pass-77"));
+
+  auto last = run(users + std::string("disable") + on + " --login olga");
+  CHECK(last.code == 1);
+  CHECK_THAT(last.out, Catch::Contains("only owner left"));
+  CHECK(run(users + std::string("disable") + on + " --login anna").code == 0);
+  CHECK_THAT(run(users + std::string("list") + on).out, Catch::Contains("disabled"));
+  CHECK(run(users + std::string("passwd") + on + " --login anna --password-file " + pw).code == 0);
+  CHECK(run(users + std::string("passwd") + on + " --login nobody --password-file " + pw).code == 1);
+
+  auto token = run(users + std::string("token add") + on + " --name bank");
+  REQUIRE(token.code == 0);
+  auto at = token.out.find("rgl_");
+  REQUIRE(at != std::string::npos);
+  const auto secret = token.out.substr(at, token.out.find('\n', at) - at);
+  CHECK(secret.size() == 47);
+  auto tokens = run(users + std::string("token list") + on);
+  CHECK_THAT(tokens.out, Catch::Contains("bank"));
+  CHECK_THAT(tokens.out, Catch::Contains("integration"));
+  CHECK_THAT(tokens.out, !Catch::Contains(secret));
+  CHECK(run(users + std::string("token revoke") + on + " 1").code == 0);
+  CHECK(run(users + std::string("token revoke") + on + " 1").code == 1);
+  CHECK_THAT(run(users + std::string("token list") + on).out, Catch::Contains("revoked"));
+  fs::remove_all(dir);
+}

@@ -14,5 +14,6 @@ void add_test_command(CLI::App& app);      // reglament test PATH
 void add_cases_command(CLI::App& app);     // reglament cases list|show
 void add_clients_command(CLI::App& app);   // reglament clients import|list|show|link
 void add_backup_command(CLI::App& app);    // reglament backup | restore
+void add_users_command(CLI::App& app);     // reglament users add|list|passwd|disable|enable|role|token
 
 }  // namespace reglament::cli

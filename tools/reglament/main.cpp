@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   reglament::cli::add_cases_command(app);
   reglament::cli::add_clients_command(app);
   reglament::cli::add_backup_command(app);
+  reglament::cli::add_users_command(app);
   try {
     CLI11_PARSE(app, argc, argv);
   } catch (const std::exception& e) {

@@ -3,7 +3,9 @@
 #include "adapters/http/router/request_parts.hpp"
 #include "adapters/http/router/studio.hpp"
 #include "adapters/http/router/staff_api.hpp"
-
+#include "adapters/http/auth/gate.hpp"
+#include "adapters/http/router/accounts_api.hpp"
+#include "adapters/http/router/json_limits.hpp"
 #include "engine/case_state.hpp"
 #include "engine/store/channel_store.hpp"
 #include "engine/store/client_registry.hpp"
@@ -33,6 +35,7 @@ constexpr const char* json_type = "application/json; charset=utf-8";
 const char* code_for(int status) {
   switch (status) {
     case 400: return "bad_request";
+    case 403: return "forbidden";
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 409: return "conflict";
@@ -43,28 +46,8 @@ const char* code_for(int status) {
   }
 }
 
-// A request body that failed validation: the status, a code and the field at fault.
-struct invalid {
-  int status;
-  std::string code, message, field;
-};
-
-json parse_body(const std::string& body) {
-  json j;
-  try {
-    j = json::parse(body);
-  } catch (const json::parse_error& e) {
-    throw invalid{400, "bad_json", fmt::format("request body is not valid JSON: {}", e.what()), {}};
-  }
-  if (!j.is_object()) throw invalid{400, "bad_json", "request body must be a JSON object", {}};
-  return j;
-}
-
-void only_fields(const json& j, const std::set<std::string>& allowed) {
-  for (const auto& [k, v] : j.items())
-    if (!allowed.count(k))
-      throw invalid{400, "unknown_field", fmt::format("unknown field '{}'", k), k};
-}
+using invalid = invalid_request;
+json parse_body(const std::string& body) { return parse_json_object(body); }
 
 std::optional<std::string> string_field(const json& j, const std::string& name, bool required) {
   auto it = j.find(name);
@@ -147,6 +130,7 @@ struct api::context {
   case_id id = 0;
   bool answered = false;
   std::shared_ptr<event_hub> stream;  // set by events(): the reply starts an event stream
+  principal who;
 
   void send(int status, const json& body) {
     response res{static_cast<beast_http::status>(status), version};
@@ -179,12 +163,42 @@ api::api(writer& w, read_pool& reads, playbook_library& books, const client_dire
           "reglament_step_seconds", "Time the engine spent on one event, in seconds",
           {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1})) {}
 
-void api::handle(request&& req, std::function<void(reply)> respond) {
+api::admission api::admit(const request& req, const std::string& address) {
+  admission a;
+  if (!opt_.access_gate) {
+    a.refusal = json_error(req.version(), req.keep_alive(), beast_http::status::service_unavailable, "unavailable",
+                           "no access control is configured: every request is refused");
+    return a;
+  }
+  try {
+    auto v = opt_.access_gate->admit(req, address);
+    a.who = std::move(v.who);
+    a.refusal = std::move(v.refusal);
+  } catch (const std::exception& e) {
+    // The accounts could not be read (disk, lock): refuse now, the client may retry.
+    a.refusal = json_error(req.version(), req.keep_alive(), beast_http::status::service_unavailable, "unavailable",
+                           fmt::format("cannot check credentials right now: {}", e.what()));
+  }
+  return a;
+}
+
+void api::handle(request&& req, const principal& who, std::function<void(reply)> respond) {
+  if (opt_.accounts) {
+    std::optional<response> res;
+    try {
+      res = opt_.accounts->handle(req, who);
+    } catch (const std::exception& e) {
+      res = json_error(req.version(), req.keep_alive(), beast_http::status::service_unavailable, "unavailable",
+                       fmt::format("the accounts cannot be changed right now: {}", e.what()));
+    }
+    if (res) return respond(reply{std::move(*res), 0});
+  }
   if (opt_.studio_routes) {
     std::string_view t(req.target().data(), req.target().size());
     if (studio::owns(t.substr(0, t.find('?')))) return opt_.studio_routes->handle(std::move(req), std::move(respond));
   }
   auto c = std::make_shared<context>();
+  c->who = who;
   c->version = req.version();
   c->keep_alive = req.keep_alive();
   c->method = req.method();
@@ -624,12 +638,17 @@ void api::act(const std::shared_ptr<context>& c, case_id id) {
   a.step = string_field(j, "step", !staff_action::any_time(*kind)).value_or("");
   a.option = string_field(j, "option", false).value_or("");
   a.reason = string_field(j, "reason", false).value_or("");
-  a.actor = string_field(j, "actor", false).value_or("");
+  // A person acts as themselves; a program's token may name whom it acts for.
+  a.actor = c->who.how == principal::via::session ? c->who.login
+                                                  : string_field(j, "actor", false).value_or(c->who.actor());
   if (auto it = j.find("values"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) throw invalid{400, "wrong_type", "field 'values' must be an object", "values"};
     a.values = *it;
   }
   using k = staff_action::kind;
+  // Decisions on escalations are the director's (the route table lets managers act).
+  if (a.what == k::decide && c->who.role != auth::role::director && c->who.role != auth::role::owner)
+    throw invalid{403, "forbidden", "deciding an escalation is for the director or the owner", "action"};
   if ((a.what == k::skip || a.what == k::note) && a.reason.empty())
     throw invalid{422, "missing_reason",
                   a.what == k::skip ? "a skipped task needs a reason" : "a note needs its text in 'reason'",
@@ -842,7 +861,8 @@ void api::pay_invoice(const ctx_ptr& c, const std::string& number) {
   json amount = j.value("amount", json());
   if (!amount.is_null() && !amount.is_number())
     throw invalid{400, "wrong_type", "field 'amount' must be a number of rubles", "amount"};
-  auto actor = string_field(j, "actor", false).value_or("api");
+  auto actor = c->who.how == principal::via::session ? c->who.login
+                                                     : string_field(j, "actor", false).value_or(c->who.actor());
   submit(c, [number, amount, actor](case_engine& e) { return e.pay_invoice(number, amount, actor); },
          [this, number](context& k, const engine_result& r) {
            json facts = json::array();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "adapters/http/event_hub.hpp"
+#include "adapters/http/auth/principal.hpp"
 #include "adapters/http/read_pool.hpp"
 #include "adapters/http/static_files.hpp"
 #include "engine/firm.hpp"
@@ -20,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -31,6 +33,8 @@ class channel_store;
 namespace reglament::http {
 
 class studio;
+class gate;
+class accounts_api;
 
 namespace beast_http = boost::beast::http;
 using request = beast_http::request<beast_http::string_body>;
@@ -46,7 +50,8 @@ struct reply {
 };
 
 struct request_log {
-  std::string method, path;
+  std::string method, path;  // path: the target with secret-looking query values masked
+  std::string who;           // principal::actor(), empty for nobody
   int status = 0;
   double ms = 0;
   case_id id = 0;
@@ -90,6 +95,10 @@ struct api_options {
   // `now` (null: the system clock) dates them.
   std::function<std::string(const std::string& code)> telegram_link;
   std::chrono::minutes link_code_ttl{72 * 60};
+  // Who may call what (auth/gate.hpp); null: every request is refused with 503.
+  gate* access_gate = nullptr;
+  // /api/v1/auth, /api/v1/users, /api/v1/tokens; null: those routes answer 404.
+  accounts_api* accounts = nullptr;
 };
 
 // Builds a JSON error response: {"error": {"code", "message", "field"?}}.
@@ -103,9 +112,17 @@ class api {
   api(writer& w, read_pool& reads, playbook_library& books, const client_directory* clients,
       metric_registry& metrics, api_options opt);
 
-  // Produces the response for `req` and passes it to `respond` exactly once, perhaps on
-  // the writer's thread (for writes, after the commit).
-  void handle(request&& req, std::function<void(reply)> respond);
+  // The gate's verdict on `req` from `address` (auth/gate.hpp): who sent it, or the
+  // refusal to send instead of calling handle(). Every request goes through it first.
+  struct admission {
+    principal who;
+    std::optional<response> refusal;
+  };
+  admission admit(const request& req, const std::string& address);
+
+  // Produces the response for `req`, admitted for `who`, and passes it to `respond`
+  // exactly once, perhaps on the writer's thread (for writes, after the commit).
+  void handle(request&& req, const principal& who, std::function<void(reply)> respond);
 
   metric_registry& metrics() { return metrics_; }
 
