@@ -293,6 +293,8 @@ void reglamentd::start_channels() {
     p.staff_notices = std::make_unique<staff::staff_channel>(*p.firm, outbound, in_app, std::move(progress));
     p.dispatcher->add_channel("staff", p.staff_notices.get());
   }
+}
+
 // Staff accounts live in the store; the gate checks every request against them and the
 // route table. A bootstrap token file (tests, provisioning) grants an owner token.
 void reglamentd::open_accounts() {
@@ -440,10 +442,8 @@ void reglamentd::start() {
   }
 
   start_channels();
-
-}
-
   open_accounts();
+
   http::api_options aopt;
   aopt.access_gate = p.gate.get();
   aopt.accounts = p.accounts_api.get();

@@ -17,6 +17,7 @@
 #include <map>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -152,9 +153,18 @@ class http_client {
           req.prepare_payload();
         }
         http::write(*stream_, req);
-        http::response<http::string_body> res;
-        http::read(*stream_, buffer_, res);
-        if (!res.keep_alive()) stream_.reset();
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+        http::read_header(*stream_, buffer_, parser);
+        // An event stream never ends: its status and headers are the answer; the
+        // connection is dropped.
+        const bool stream_reply = parser.get()[http::field::content_type].starts_with("text/event-stream");
+        if (!stream_reply) http::read(*stream_, buffer_, parser);
+        auto res = parser.release();
+        if (stream_reply || !res.keep_alive()) {
+          stream_.reset();
+          buffer_.clear();
+        }
         http_reply out{static_cast<int>(res.result_int()), res.body(), {}};
         for (const auto& h : res) {
           std::string name(h.name_string());

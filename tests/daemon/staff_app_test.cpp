@@ -79,9 +79,12 @@ TEST_CASE("reglamentd serves the staff app's files", "[integration]") {
   CHECK(raw_get(d.port(), "/assets/no-such.js").result_int() == 404);
   CHECK(raw_get(d.port(), "/assets/%2e%2e/CMakeLists.txt").result_int() == 400);
   CHECK(raw_get(d.port(), "/assets/.hidden").result_int() == 400);
-  CHECK(raw_get(d.port(), "/etc/passwd").result_int() == 404);
-  // The API keeps answering JSON.
-  CHECK(raw_get(d.port(), "/api/v1/nothing").result_int() == 404);
+  // Anything else is refused by default: 401 to nobody, 403 (no rule) to the owner.
+  CHECK(raw_get(d.port(), "/etc/passwd").result_int() == 401);
+  http_client owner(d.port());
+  auto nothing = owner.get("/api/v1/nothing");
+  CHECK(nothing.status == 403);
+  CHECK_THAT(nothing.body, Catch::Contains("no_route_rule"));
 }
 
 TEST_CASE("GET /api/v1/events streams case and outbox events after commits", "[integration]") {
@@ -95,6 +98,7 @@ TEST_CASE("GET /api/v1/events streams case and outbox events after commits", "[i
   s.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), d.port()));
   bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/api/v1/events", 11};
   req.set(bhttp::field::host, "127.0.0.1");
+  req.set(bhttp::field::authorization, "Bearer " + test_owner_token);
   bhttp::write(s, req);
   boost::beast::flat_buffer buf;
   bhttp::response_parser<bhttp::buffer_body> parser;

@@ -2,13 +2,13 @@
 // the case waits in the director's queue with the reason and the manager's note, and the
 // director's decision sends it on along the playbook's branch.
 import { screenshot, check } from './lib/browser.mjs';
-import { open, clientWrites, getJson, noProblems, main } from './lib/staff.mjs';
+import { open, clientWrites, getJson, noProblems, main, apiHeaders } from './lib/staff.mjs';
 
 const base = process.argv[2];
 
 async function act(id, body) {
   const r = await fetch(`${base}/api/v1/cases/${id}/actions`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    method: 'POST', headers: apiHeaders({ 'Content-Type': 'application/json' }), body: JSON.stringify(body),
   });
   check(r.ok, `action ${body.action}: ${r.status} ${await r.text()}`);
 }
@@ -18,7 +18,7 @@ await main(async () => {
   await act(id, { action: 'note', reason: 'Клиентка давно с нами, просит скидку' });
   await act(id, { action: 'submit', step: 'quote', values: { price: 1000, deadline: 'завтра' } });
 
-  const { browser, page, problems } = await open(base);
+  const { browser, page, problems } = await open(base, 'director');
   await page.goto(`${base}/#/escalations`);
   const card = page.locator(`article.escalation[data-case="${id}"]`);
   await card.waitFor();

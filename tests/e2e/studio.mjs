@@ -1,13 +1,13 @@
 // The owner's studio in a real browser: open a playbook, introduce a validation error,
 // see it at the right line, fix it, look at the diff, deploy, and find the new version
-// in the history; the graph draws. Usage: node studio.mjs BASE_URL [LOGIN PASSWORD]
-// (without a login the server must run without authentication: the app is then the owner's).
+// in the history; the graph draws. Then a manager's attempt to open the studio is refused,
+// in the app and by the API. Usage: E2E_USERS=... node studio.mjs BASE_URL
 import { launch, screenshot, check } from './lib/browser.mjs';
+import { signIn } from './lib/staff.mjs';
 
 const base = process.argv[2];
-const [login, password] = process.argv.slice(3);
 if (!base) {
-  console.error('usage: node studio.mjs BASE_URL [LOGIN PASSWORD]');
+  console.error('usage: E2E_USERS=\'{"owner":{...},"manager":{...}}\' node studio.mjs BASE_URL');
   process.exit(2);
 }
 
@@ -15,12 +15,8 @@ const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   page.on('pageerror', (e) => console.error('page error:', e.message));
+  await signIn(page, base, 'owner');
   await page.goto(`${base}/#/studio`);
-  if (login) {
-    await page.fill('input[name="login"]', login);
-    await page.fill('input[name="password"]', password);
-    await page.click('button[type="submit"]');
-  }
   await page.waitForSelector('a[data-playbook="not_covered"]');
   await screenshot(page, 'studio-list');
   await page.click('a[data-playbook="not_covered"]');
@@ -48,7 +44,7 @@ try {
 
   // Deploy is refused while the error is there.
   await page.click('[data-testid="deploy"]');
-  await page.waitForFunction(() => /ошибки/.test(document.querySelector('[data-testid="status"]').textContent));
+  await page.locator('[data-testid="status"]', { hasText: /ошибки/ }).waitFor();
 
   // Fixed, with a real change.
   const fixed = original.replace('    title: Записать, что сделали', '    title: Записать, что сделали, по шагам');
@@ -67,12 +63,26 @@ try {
   await page.click('button[data-tab="text"]');
   await page.click('[data-testid="deploy"]');
   await page.click('[data-testid="confirm-deploy"]');
-  await page.waitForFunction((v) => document.querySelector('[data-testid="deployed-version"]').textContent.includes(String(v)), version + 1);
+  // (Locators, never waitForFunction: its polling evaluates strings, which the app's CSP forbids.)
+  await page.locator('[data-testid="deployed-version"]', { hasText: String(version + 1) }).waitFor();
 
   await page.click('button[data-tab="history"]');
   await page.waitForSelector(`[data-testid="history"] li[data-version="${version + 1}"]`);
   await screenshot(page, 'studio-history');
-  console.log(`ok: error shown at line ${line}, version ${version + 1} deployed`);
+
+  // A manager: the studio is not in the navigation, opening it says "no access", and the
+  // API refuses the studio's calls for the manager's session.
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const manager = await context.newPage();
+  await signIn(manager, base, 'manager');
+  check(await manager.locator('header nav a[href="#/studio"]').count() === 0, 'no studio link for a manager');
+  await manager.goto(`${base}/#/studio`);
+  await manager.waitForSelector('main h1');
+  check((await manager.textContent('main h1')).includes('Нет доступа'), 'the studio page says no access');
+  const status = await manager.evaluate(async () => (await fetch('/api/v1/playbooks')).status);
+  check(status === 403, `GET /api/v1/playbooks as a manager: ${status}`);
+  await screenshot(manager, 'studio-refused', 3000);
+  console.log(`ok: error shown at line ${line}, version ${version + 1} deployed; a manager is refused`);
 } finally {
   await browser.close();
 }

@@ -16,6 +16,8 @@ constexpr std::array rules{
     // Public: health, the staff app's files, the website chat (its own visitor tokens), login.
     route_rule{"GET", "/healthz", anyone, "liveness"},
     route_rule{"GET", "/", anyone, "the staff app"},
+    route_rule{"GET", "/index.html", anyone, "the staff app"},
+    route_rule{"GET", "/app", anyone, "the staff app"},
     route_rule{"GET", "/app/**", anyone, "the staff app's pages"},
     route_rule{"GET", "/assets/**", anyone, "the staff app's scripts, styles, images"},
     route_rule{"GET", "/favicon.ico", anyone, "icon"},
@@ -34,6 +36,17 @@ constexpr std::array rules{
     route_rule{"GET", "/api/v1/cases/*", staff, "a case with its journal"},
     route_rule{"POST", "/api/v1/cases/*/actions", staff, "act on a case's step (decide: director, owner)"},
     route_rule{"GET", "/api/v1/outbox", staff, "outbound messages"},
+    route_rule{"POST", "/api/v1/outbox/*/*/retry", staff, "send a dead letter again"},
+    route_rule{"GET", "/api/v1/events", staff, "live updates (server-sent events)"},
+    route_rule{"GET", "/api/v1/situations", staff, "the 'what to do if…' playbooks"},
+    route_rule{"POST", "/api/v1/situations", staff, "start a 'what to do if…' playbook"},
+    // Channels: what could not be read, and files that came with messages.
+    route_rule{"GET", "/api/v1/channel-errors", staff, "channel errors with their raw form"},
+    route_rule{"GET", "/api/v1/channel-errors/*", staff, "one channel error"},
+    route_rule{"POST", "/api/v1/channel-errors/*/resolve", staff, "mark a channel error handled"},
+    route_rule{"GET", "/api/v1/attachments/*", staff, "download an attachment"},
+    // The director's control points.
+    route_rule{"GET", "/api/v1/reports/*", directors, "control-point reports"},
     // Money.
     route_rule{"GET", "/api/v1/invoices", staff | integration, "list invoices"},
     route_rule{"GET", "/api/v1/invoices/*", staff | integration, "one invoice"},
@@ -43,6 +56,24 @@ constexpr std::array rules{
     route_rule{"POST", "/api/v1/clients", directors, "create or update a client"},
     route_rule{"GET", "/api/v1/clients/*", staff, "one client"},
     route_rule{"POST", "/api/v1/clients/*/contacts", staff, "link a sender to a client"},
+    // The owner's studio: playbooks, the firm file's parts, rehearsals, proposals.
+    route_rule{"GET", "/api/v1/playbooks", owner, "playbooks with their versions"},
+    route_rule{"GET", "/api/v1/playbooks/**", owner, "a playbook, its versions, its graph"},
+    route_rule{"POST", "/api/v1/playbooks/*/validate", owner, "validate a draft"},
+    route_rule{"POST", "/api/v1/playbooks/*/graph", owner, "draw a draft"},
+    route_rule{"POST", "/api/v1/playbooks/*/tests", owner, "run a draft's stories"},
+    route_rule{"POST", "/api/v1/playbooks/*/deploy", owner, "deploy a new version"},
+    route_rule{"GET", "/api/v1/firm", owner, "the firm file's parts"},
+    route_rule{"POST", "/api/v1/firm/*/validate", owner, "validate a firm part"},
+    route_rule{"POST", "/api/v1/firm/*/deploy", owner, "deploy a firm part"},
+    route_rule{"POST", "/api/v1/rehearsals", owner, "start a rehearsal"},
+    route_rule{"GET", "/api/v1/rehearsals/*", owner, "a rehearsal's state"},
+    route_rule{"DELETE", "/api/v1/rehearsals/*", owner, "end a rehearsal"},
+    route_rule{"POST", "/api/v1/rehearsals/*/*", owner, "a simulated message, action or clock step"},
+    route_rule{"GET", "/api/v1/proposals", owner, "managers' not-covered notes"},
+    route_rule{"GET", "/api/v1/proposals/*", owner, "one proposal with its case"},
+    route_rule{"POST", "/api/v1/proposals/*/dismiss", owner, "dismiss a proposal"},
+    route_rule{"POST", "/api/v1/proposals/*/branch", owner, "mark a proposal as turned into a branch"},
     // People and programs (the owner).
     route_rule{"GET", "/api/v1/users", owner, "list staff accounts"},
     route_rule{"POST", "/api/v1/users", owner, "add a staff account"},
@@ -97,6 +128,7 @@ bool path_matches(std::string_view pattern, std::string_view path) {
 }
 
 route_match find_route(std::string_view method, std::string_view path) {
+  if (method == "HEAD") method = "GET";  // HEAD is GET without the body, for every GET route
   path = path.substr(0, path.find('?'));
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   route_match m;

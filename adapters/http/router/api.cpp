@@ -195,7 +195,7 @@ void api::handle(request&& req, const principal& who, std::function<void(reply)>
   }
   if (opt_.studio_routes) {
     std::string_view t(req.target().data(), req.target().size());
-    if (studio::owns(t.substr(0, t.find('?')))) return opt_.studio_routes->handle(std::move(req), std::move(respond));
+    if (studio::owns(t.substr(0, t.find('?')))) return opt_.studio_routes->handle(std::move(req), who, std::move(respond));
   }
   auto c = std::make_shared<context>();
   c->who = who;

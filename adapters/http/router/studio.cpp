@@ -57,6 +57,8 @@ struct ctx {
   std::string body;
   std::function<void(reply)> respond;
   bool answered = false;
+  std::string actor;        // who decides: the person's login, or what a program's token names
+  bool person = false;      // a person (session): acts only as themselves
 
   void finish(response res) {
     if (answered) return;
@@ -448,8 +450,10 @@ bool studio::owns(std::string_view p) {
   return false;
 }
 
-void studio::handle(request&& req, std::function<void(reply)> respond) {
+void studio::handle(request&& req, const principal& who, std::function<void(reply)> respond) {
   auto c = std::make_shared<ctx>();
+  c->actor = who.signed_in() ? who.actor() : "owner";
+  c->person = who.how == principal::via::session;
   c->version = req.version();
   c->keep_alive = req.keep_alive();
   c->method = req.method();
@@ -1098,7 +1102,8 @@ void studio::impl::decide_proposal(const ctx_ptr& c, std::int64_t id, const std:
   auto j = body_object(c->body, {"note", "playbook", "version", "actor"});
   if (!book.get(id)) throw invalid{404, "not_found", fmt::format("no proposal {}", id), {}};
   auto note = text_field(j, "note", false).value_or("");
-  auto actor = text_field(j, "actor", false).value_or("owner");
+  // A person decides as themselves; a program's token may name whom it acts for.
+  auto actor = c->person ? c->actor : text_field(j, "actor", false).value_or(c->actor);
   std::string playbook;
   std::optional<int> version;
   if (what == "branch") {

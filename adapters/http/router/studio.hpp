@@ -48,7 +48,8 @@ class studio {
   static bool owns(std::string_view path);
 
   // Passes exactly one reply to `respond` (perhaps on the writer thread, after a commit).
-  void handle(request&& req, std::function<void(reply)> respond);
+  // `who` is the owner the gate admitted: decisions are recorded in their name.
+  void handle(request&& req, const principal& who, std::function<void(reply)> respond);
 
  private:
   struct impl;

@@ -1,9 +1,36 @@
-// Helpers shared by the staff app's browser tests: a page at 1366×768 that fails on any
-// console error or uncaught exception, client messages sent through POST /api/v1/inbound,
-// and API reads to check what the UI did.
+// Helpers shared by the staff app's browser tests: a page at 1366×768, signed in through
+// the login form, that fails on any console error or uncaught exception; client messages
+// sent through POST /api/v1/inbound, and API reads to check what the UI did.
+// The test driver passes E2E_USERS (JSON: role → {login, password}) and E2E_TOKEN (an
+// owner API token for the scripts' own API calls).
 import { launch, check } from './browser.mjs';
 
-export async function open(base) {
+// Headers for the scripts' own API calls (the browser uses its session cookie instead).
+export function apiHeaders(extra = {}) {
+  const token = process.env.E2E_TOKEN;
+  return token ? { Authorization: `Bearer ${token}`, ...extra } : { ...extra };
+}
+
+export function credentials(role) {
+  const users = JSON.parse(process.env.E2E_USERS || '{}');
+  check(users[role], `E2E_USERS names a ${role} login`);
+  return users[role];
+}
+
+// Signs in through the login form as the person with this role, with the keyboard alone
+// (the form puts the focus on the login field).
+export async function signIn(page, base, role) {
+  const { login, password } = credentials(role);
+  await page.goto(`${base}/`);
+  await page.waitForSelector('form.login input[name="login"]:focus');
+  await page.keyboard.type(login);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('header nav');
+}
+
+export async function open(base, role = 'manager') {
   const browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'ru-RU' });
   const problems = [];
@@ -15,12 +42,13 @@ export async function open(base) {
     if (r.status() >= 400 && !(r.url().endsWith('/api/v1/auth/me') && (r.status() === 404 || r.status() === 401)))
       problems.push(`HTTP ${r.status()} ${r.url()}`);
   });
+  await signIn(page, base, role);
   return { browser, page, problems };
 }
 
 export async function clientWrites(base, externalId, sender, text) {
   const r = await fetch(`${base}/api/v1/inbound`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    method: 'POST', headers: apiHeaders({ 'Content-Type': 'application/json' }),
     body: JSON.stringify({ channel: 'email', external_id: externalId, sender, text }),
   });
   check(r.status === 201 || r.status === 200, `inbound accepted (got ${r.status})`);
@@ -28,14 +56,14 @@ export async function clientWrites(base, externalId, sender, text) {
 }
 
 export async function getJson(base, path) {
-  const r = await fetch(`${base}${path}`);
+  const r = await fetch(`${base}${path}`, { headers: apiHeaders() });
   check(r.ok, `GET ${path}: ${r.status}`);
   return r.json();
 }
 
 export async function payInvoice(base, number, amount) {
   const r = await fetch(`${base}/api/v1/invoices/${number}/payments`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(amount ? { amount } : {}),
+    method: 'POST', headers: apiHeaders({ 'Content-Type': 'application/json' }), body: JSON.stringify(amount ? { amount } : {}),
   });
   check(r.ok, `payment accepted (got ${r.status})`);
 }
