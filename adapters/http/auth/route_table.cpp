@@ -56,6 +56,7 @@ constexpr std::array rules{
     route_rule{"POST", "/api/v1/clients", directors, "create or update a client"},
     route_rule{"GET", "/api/v1/clients/*", staff, "one client"},
     route_rule{"POST", "/api/v1/clients/*/contacts", staff, "link a sender to a client"},
+    route_rule{"POST", "/api/v1/clients/*/telegram-code", staff, "a one-time code that links a client's Telegram"},
     // The owner's studio: playbooks, the firm file's parts, rehearsals, proposals.
     route_rule{"GET", "/api/v1/playbooks", owner, "playbooks with their versions"},
     route_rule{"GET", "/api/v1/playbooks/**", owner, "a playbook, its versions, its graph"},

@@ -997,7 +997,9 @@ void api::telegram_code(const ctx_ptr& c, const std::string& id) {
     return c->fail(409, "conflict", "Telegram is not configured: add [channels.telegram] to the daemon's config");
   auto j = c->body.empty() ? json::object() : parse_body(c->body);
   only_fields(j, {"actor"});
-  const auto actor = string_field(j, "actor", false).value_or("api");
+  // A person acts as themselves; a program's token may name whom it acts for.
+  const auto actor = c->who.how == principal::via::session ? c->who.login
+                                                           : string_field(j, "actor", false).value_or(c->who.actor());
   system_clock_source system;
   const timestamp now = opt_.now ? opt_.now->now() : system.now();
   std::string why;
