@@ -82,6 +82,10 @@ TEST_CASE("the manager's main flow works with the keyboard alone", "[browser]") 
   run_browser_test("keyboard");
 }
 
+TEST_CASE("client text and notes with HTML and script are shown as text, never run", "[browser]") {
+  run_browser_test("xss");
+}
+
 TEST_CASE("an owner fixes a validation error at its line and deploys, and a manager is refused the studio", "[browser]") {
   // Its own copy of the shipped playbooks: the test deploys a new version to disk.
   namespace fs = std::filesystem;
