@@ -1,6 +1,7 @@
 #include "adapters/http/router/accounts_api.hpp"
 
 #include "adapters/http/router/json_limits.hpp"
+#include "adapters/http/router/request_parts.hpp"
 #include "engine/store/account_store.hpp"
 
 #include <fmt/format.h>
@@ -71,23 +72,6 @@ json token_json(const token_record& t) {
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int v = 0;
-      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec == std::errc() && p == s.data() + i + 3) {
-        out += static_cast<char>(v);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
 }
 
 }  // namespace
@@ -265,7 +249,7 @@ std::optional<response> accounts_api::handle(const request& req, const principal
     }
     constexpr std::string_view users_prefix = "/api/v1/users/";
     if (path.rfind(users_prefix, 0) == 0 && path.find('/', users_prefix.size()) == std::string::npos) {
-      auto login = percent_decode(std::string_view(path).substr(users_prefix.size()));
+      auto login = percent_decode(std::string_view(path).substr(users_prefix.size()), false);
       if (method == verb::get) {
         auto u = accounts.user(login);
         if (!u) throw refusal{404, "not_found", fmt::format("no user '{}'", login), {}};

@@ -11,8 +11,9 @@
 
 namespace reglament::http {
 
-// "%D0%B0+b" -> "а b" ('+' is a space, as forms send it); a broken escape stays as it is.
-inline std::string percent_decode(std::string_view s) {
+// "%D0%B0+b" -> "а b" ('+' is a space, as forms send it in a query; in a path segment
+// pass plus_is_space = false); a broken escape stays as it is.
+inline std::string percent_decode(std::string_view s, bool plus_is_space = true) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size()) {
@@ -24,7 +25,7 @@ inline std::string percent_decode(std::string_view s) {
         continue;
       }
     }
-    out += s[i] == '+' ? ' ' : s[i];
+    out += s[i] == '+' && plus_is_space ? ' ' : s[i];
   }
   return out;
 }
