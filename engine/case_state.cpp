@@ -1,7 +1,11 @@
 #include "engine/case_state.hpp"
+#include "engine/case_state_json.hpp"
+
+#include "engine/text.hpp"
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 namespace reglament {
 namespace {
@@ -263,6 +267,114 @@ case_state case_state_from_json(const nlohmann::json& j) {
   s.opened_at = from_millis(j.value("opened_at", std::int64_t{0}));
   s.updated_at = from_millis(j.value("updated_at", std::int64_t{0}));
   return s;
+}
+
+}  // namespace reglament
+
+namespace reglament {
+namespace {
+
+// nlohmann::json's compact spelling of a string, so the text is the one dump() gives.
+void put_string(std::string& out, std::string_view v) {
+  if (!valid_utf8(v)) {
+    out += nlohmann::json(std::string(v)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  for (char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static constexpr char hex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void put_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void put_key(std::string& out, const char* key, bool first = false) {
+  if (!first) out += ',';
+  out += '"';
+  out += key;
+  out += "\":";
+}
+
+}  // namespace
+
+std::string to_json_text(const case_state& s) {
+  std::string out;
+  out.reserve(512 + s.last_client_text.size());
+  // Keys in the order nlohmann::json keeps them: sorted.
+  out += '{';
+  put_key(out, "assignee", true), put_string(out, s.assignee);
+  put_key(out, "channel"), put_string(out, s.channel);
+  put_key(out, "client"), put_string(out, s.client_id);
+  put_key(out, "error"), put_string(out, s.error);
+  put_key(out, "id"), put_int(out, s.id);
+  put_key(out, "last_client_text"), put_string(out, s.last_client_text);
+  put_key(out, "opened_at"), put_int(out, to_millis(s.opened_at));
+  put_key(out, "outbox_at_check"), put_int(out, s.outbox_at_check);
+  put_key(out, "outbox_count"), put_int(out, s.outbox_count);
+  put_key(out, "outcome"), put_string(out, s.outcome);
+  put_key(out, "playbook"), put_string(out, s.playbook);
+  put_key(out, "quota_held"), put_string(out, s.quota_held);
+  put_key(out, "sender"), put_string(out, s.sender);
+  put_key(out, "stack");
+  out += '[';
+  for (std::size_t i = 0; i < s.stack.size(); ++i) {
+    const auto& f = s.stack[i];
+    if (i) out += ',';
+    out += '{';
+    put_key(out, "playbook", true), put_string(out, f.playbook);
+    put_key(out, "step"), put_string(out, f.step);
+    put_key(out, "version"), put_int(out, f.version);
+    out += '}';
+  }
+  out += ']';
+  put_key(out, "status"), put_string(out, to_string(s.status));
+  put_key(out, "step"), put_string(out, s.step);
+  put_key(out, "steps_run"), put_int(out, s.steps_run);
+  put_key(out, "tariff_step"), put_string(out, s.tariff_step);
+  put_key(out, "thread"), put_string(out, s.thread);
+  put_key(out, "timer_count"), put_int(out, s.timer_count);
+  put_key(out, "timers");
+  out += '[';
+  for (std::size_t i = 0; i < s.timers.size(); ++i) {
+    const auto& t = s.timers[i];
+    if (i) out += ',';
+    out += '{';
+    put_key(out, "due", true), put_int(out, to_millis(t.due));
+    put_key(out, "n"), put_int(out, t.n);
+    put_key(out, "purpose"), put_string(out, t.purpose);
+    put_key(out, "step"), put_string(out, t.step);
+    out += '}';
+  }
+  out += ']';
+  put_key(out, "updated_at"), put_int(out, to_millis(s.updated_at));
+  put_key(out, "vars");
+  out += s.vars.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  put_key(out, "version"), put_int(out, s.version);
+  out += '}';
+  return out;
 }
 
 }  // namespace reglament

@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace reglament {
 namespace {
@@ -83,14 +84,20 @@ std::vector<std::string> split_key(const std::string& key) {
 
 // Stems equal but for a fleeting vowel, which Snowball keeps: "листок" and "листк"
 // (листки), "отчет" and "отчт" do not matter, "конец" and "конц" (конца) do.
+// Called for every rule on every word of a request, so it rejects by size and first
+// letter before comparing, and compares in place.
 bool same_stem(const std::string& a, const std::string& b) {
-  if (a == b) return true;
+  if (a.size() == b.size()) return a == b;
   const std::string& longer = a.size() > b.size() ? a : b;
   const std::string& shorter = a.size() > b.size() ? b : a;
   if (longer.size() != shorter.size() + 2 || shorter.size() < 6) return false;  // 3+ Cyrillic letters
+  auto vowel_at = [&](std::size_t i) {
+    return longer[i] == '\xD0' && (longer[i + 1] == '\xBE' || longer[i + 1] == '\xB5');  // о, е
+  };
+  // Either the first letters agree or the longer one starts with the fleeting vowel.
+  if ((longer[0] != shorter[0] || longer[1] != shorter[1]) && !vowel_at(0)) return false;
   for (std::size_t i = 0; i + 2 <= longer.size(); i += 2) {
-    auto letter = longer.substr(i, 2);
-    if (letter != "\xD0\xBE" && letter != "\xD0\xB5") continue;  // о, е
+    if (!vowel_at(i)) continue;
     if (longer.compare(0, i, shorter, 0, i) == 0 && longer.compare(i + 2, std::string::npos, shorter, i) == 0)
       return true;
   }
@@ -119,8 +126,20 @@ bool occurs(const std::vector<std::string>& text, const std::vector<std::string>
 }  // namespace
 
 std::vector<std::string> stems(std::string_view text) {
+  // Clients use the same few thousand words: stemming each once per thread saves most
+  // of the stemmer's work. Bounded: cleared when it grows past a working vocabulary.
+  thread_local std::unordered_map<std::string, std::string> cache;
   auto ws = words(text);
-  for (auto& w : ws) w = stem_word(w);
+  for (auto& w : ws) {
+    if (auto it = cache.find(w); it != cache.end()) {
+      w = it->second;
+      continue;
+    }
+    if (cache.size() >= 20000) cache.clear();
+    auto stem = stem_word(w);
+    cache.emplace(std::move(w), stem);
+    w = std::move(stem);
+  }
   return ws;
 }
 

@@ -1,5 +1,6 @@
 #include "engine/store/sqlite_store.hpp"
 
+#include "engine/case_state_json.hpp"
 #include "engine/store/migrations.hpp"
 #include "engine/store/sqlite_connection.hpp"
 
@@ -722,7 +723,7 @@ void sqlite_store::append(case_id id, const std::vector<fact>& facts, const case
           .bind_static(5, data)
           .run();
     }
-    s.proj->apply(id, facts, after, dump(to_json(after)));
+    s.proj->apply(id, facts, after, to_json_text(after));
   } catch (...) {
     if (own_transaction && !sqlite3_get_autocommit(s.conn.db))
       sqlite3_exec(s.conn.db, "ROLLBACK TO append; RELEASE append", nullptr, nullptr, nullptr);
@@ -1163,7 +1164,7 @@ replay_report sqlite_store::verify_replay() {
       std::vector<fact> facts;
       auto flush = [&] {
         if (!any) return;
-        proj.apply(current, facts, state, dump(to_json(state)));
+        proj.apply(current, facts, state, to_json_text(state));
         ++rep.cases;
       };
       while (q.next()) {
