@@ -10,12 +10,14 @@
 #include "engine/store/sqlite_store.hpp"
 #include "engine/working_calendar.hpp"
 #include "engine/writer.hpp"
+#include "tools/bench/extras.hpp"
 #include "tools/bench/machine.hpp"
 #include "tools/bench/sqlite_limit.hpp"
 #include "tools/bench/workload.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>
@@ -43,13 +45,19 @@ struct config {
   int messages = 20000;
   int threads = 4;
   int inflight = 64;            // per submitting thread, at saturation
-  std::vector<double> rates{500, 2000};
+  std::vector<double> rates{500, 2000, 10000};
   double rate_seconds = 4;      // length of each fixed-rate phase
   int runs = 5;
   std::string dir;
   std::string playbooks = REGLAMENT_SOURCE_DIR "/playbooks/bookkeeping";
   std::string firm;             // demo firm whose services and tariffs are reused
   std::string markdown;
+  std::string json;              // results as JSON for tools/bench/report.mjs
+  std::string export_workload;   // the firm and messages as JSON for bench/peers
+  std::string write_firm;        // only write the synthetic firm YAML here, then exit
+  std::string make_idle_store;   // only create a store of idle open cases here, then exit
+  std::int64_t idle_cases = 1000000;
+  int validate_steps = 2000;
   std::uint64_t seed = 20251123;
   bool quick = false;
   bool with_rates = true;        // --no-rates: saturation, limit and interpreter only
@@ -105,6 +113,11 @@ class results {
         return;
       }
     rows_.push_back({name, unit, {v}});
+  }
+  nlohmann::json to_json() const {
+    auto out = nlohmann::json::array();
+    for (const auto& m : rows_) out.push_back({{"name", m.name}, {"unit", m.unit}, {"values", m.values}});
+    return out;
   }
   double median(const std::string& name) const {
     for (const auto& m : rows_)
@@ -383,7 +396,15 @@ int run_benchmark(config cfg) {
     cfg.clients = std::min(cfg.clients, 1000);
     cfg.messages = std::min(cfg.messages, 4000);
     cfg.runs = std::min(cfg.runs, 2);
-    cfg.rate_seconds = std::min(cfg.rate_seconds, 1.5);
+    cfg.rate_seconds = std::min(cfg.rate_seconds, 1.0);
+    cfg.idle_cases = std::min<std::int64_t>(cfg.idle_cases, 20000);
+  }
+  if (!cfg.make_idle_store.empty()) {
+    std::fprintf(stderr, "creating %s open cases with pending timers in %s...\n", grouped(static_cast<double>(cfg.idle_cases)).c_str(),
+                 cfg.make_idle_store.c_str());
+    const double s = make_idle_store(cfg.make_idle_store, cfg.idle_cases, cfg.playbooks + "/intake.yaml");
+    std::fprintf(stderr, "done in %.1f s\n", s);
+    return 0;
   }
   const bool own_dir = cfg.dir.empty();
   if (own_dir) cfg.dir = (fs::temp_directory_path() / fmt::format("reglament-bench-{}", getpid())).string();
@@ -396,7 +417,29 @@ int run_benchmark(config cfg) {
   if (!demo) throw std::runtime_error("firm file " + cfg.firm + " does not load");
   std::fprintf(stderr, "building a firm of %d clients and %d messages...\n", cfg.clients, cfg.messages);
   problems.clear();
-  auto firm = firm_file::parse(synthetic_firm_yaml(*demo, cfg.clients, cfg.seed), "synthetic-firm.yaml", problems);
+  const auto firm_yaml = synthetic_firm_yaml(*demo, cfg.clients, cfg.seed);
+  if (!cfg.write_firm.empty()) {
+    // The demo firm file with its clients replaced: staff, pricing and SLAs stay.
+    std::ifstream in(cfg.firm, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto cut = text.find("\nclients:");
+    const auto generated = firm_yaml.find("\nclients:");
+    if (cut == std::string::npos || generated == std::string::npos) throw std::runtime_error(cfg.firm + " has no clients: list");
+    // The demo's clients list runs to the next top-level key (or the end).
+    auto end = text.size();
+    for (auto p = text.find('\n', cut + 1); p != std::string::npos && p + 1 < text.size(); p = text.find('\n', p + 1))
+      if (text[p + 1] != ' ' && text[p + 1] != '-' && text[p + 1] != '#' && text[p + 1] != '\n') {
+        end = p;
+        break;
+      }
+    text = text.substr(0, cut) + firm_yaml.substr(generated) + text.substr(end);
+    std::ofstream out(cfg.write_firm, std::ios::binary);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + cfg.write_firm);
+    std::fprintf(stderr, "firm of %d clients written to %s\n", cfg.clients, cfg.write_firm.c_str());
+    return 0;
+  }
+  auto firm = firm_file::parse(firm_yaml, "synthetic-firm.yaml", problems);
   if (!firm) {
     for (const auto& d : problems) std::fprintf(stderr, "%s\n", d.to_string().c_str());
     throw std::runtime_error("the synthetic firm does not parse");
@@ -405,6 +448,12 @@ int run_benchmark(config cfg) {
   for (double rate : cfg.rates) pool = std::max(pool, static_cast<std::size_t>(rate * cfg.rate_seconds));
   const auto msgs = synthetic_messages(*firm, static_cast<int>(pool), cfg.seed);
   const auto n = static_cast<std::size_t>(cfg.messages);
+  const auto started = now_text();
+  if (!cfg.export_workload.empty()) {
+    export_workload(*firm, std::vector<inbound_message>(msgs.begin(), msgs.begin() + static_cast<std::ptrdiff_t>(n)),
+                    cfg.export_workload);
+    std::fprintf(stderr, "workload written to %s\n", cfg.export_workload.c_str());
+  }
 
   auto machine = describe_machine(cfg.dir);
   machine.emplace_back("Load average at the start (1, 5, 15 min)", load_average());
@@ -413,6 +462,16 @@ int run_benchmark(config cfg) {
   std::map<std::string, std::uint64_t> outcomes;
   std::uint64_t outcome_total = 0;
 
+  {
+    // Warm-up, not counted: page cache, allocator arenas and the stemmer's word cache
+    // are then in the state every counted run finds them in.
+    const auto db = fs::path(cfg.dir) / "warm-up.db";
+    {
+      engine_rig rig(db, cfg, *firm);
+      ingest_saturated(rig, msgs, std::max<std::size_t>(1, n / 4), cfg, "[warm-up] engine, saturation");
+    }
+    remove_database(db);
+  }
   for (int run = 1; run <= cfg.runs; ++run) {
     const auto tag = fmt::format("[run {}/{}]", run, cfg.runs);
     const auto db = fs::path(cfg.dir) / fmt::format("engine-{}.db", run);
@@ -474,6 +533,17 @@ int run_benchmark(config cfg) {
       res.add(name + ": latency p99.9", "ms", r.lat.p999);
     }
 
+    // 6. Validation of a long generated playbook: load (parse, per-step checks), then graph.
+    if (cfg.validate_steps > 0) {
+      const auto yaml = long_playbook_yaml(cfg.validate_steps);
+      time_validation(yaml);  // warm
+      const auto v = time_validation(yaml);
+      if (v.problems) throw std::runtime_error(fmt::format("the generated {}-step playbook has {} errors", cfg.validate_steps, v.problems));
+      const auto name = fmt::format("Validation of a {}-step playbook", grouped(cfg.validate_steps));
+      res.add(name + ": load and validate", "ms", v.load_ms + v.validate_ms);
+      res.add(name + ": of which graph checks", "ms", v.validate_ms);
+    }
+
     // 3. Interpretation alone, then with the JSON encoding the store adds.
     if (!cfg.with_interpreter) continue;
     auto ir = interpret_only(cfg, *firm, msgs, n, false, tag + " interpreter alone");
@@ -485,6 +555,7 @@ int run_benchmark(config cfg) {
     res.add("Interpreter + JSON encoding: time per case", "µs", ie.seconds * 1e6 / static_cast<double>(ie.cases));
     if (run == cfg.runs)
       rows_per_message["steps per case"] = static_cast<double>(ir.steps) / static_cast<double>(ir.cases);
+
   }
   if (own_dir) fs::remove_all(cfg.dir);
   // Other work on the machine shows here: the figures are only as quiet as the machine.
@@ -521,6 +592,46 @@ int run_benchmark(config cfg) {
   }
   md += ".\n";
 
+  if (!cfg.json.empty()) {
+    nlohmann::json j;
+    j["section"] = "engine";
+    j["started"] = started;
+    j["workload"] = fmt::format(
+        "{} clients on the demo firm's tariffs; {} messages per saturation run from {} threads with {} in flight each; "
+        "fixed rates {} msg/s for {} s each",
+        grouped(cfg.clients), grouped(cfg.messages), cfg.threads, cfg.inflight,
+        [&] {
+          std::string s;
+          for (double r : cfg.rates) s += (s.empty() ? "" : ", ") + grouped(r);
+          return s;
+        }(),
+        cfg.rate_seconds);
+    j["runs"] = cfg.runs;
+    j["machine"] = nlohmann::json::array();
+    for (const auto& [k, v] : machine) j["machine"].push_back({k, v});
+    j["measures"] = res.to_json();
+    j["notes"] = nlohmann::json::array();
+    std::string rows_note = "Rows written per message (last run): ";
+    bool first_row = true;
+    for (std::size_t t = 0; t < t_count; ++t) {
+      rows_note += fmt::format("{}{} {:.2f}", first_row ? "" : ", ", table_name(t), rows_per_message[table_name(t)]);
+      first_row = false;
+    }
+    rows_note += fmt::format("; total {:.2f}. Steps entered per case: {:.2f}.", rows_per_message["total"],
+                             rows_per_message["steps per case"]);
+    j["notes"].push_back(rows_note);
+    std::string outcome_note = "Tariff check outcomes (last run): ";
+    first_row = true;
+    for (const auto& [k, v] : outcomes) {
+      outcome_note += fmt::format("{}{} {:.1f}%", first_row ? "" : ", ", k,
+                                  100.0 * static_cast<double>(v) / static_cast<double>(outcome_total));
+      first_row = false;
+    }
+    j["notes"].push_back(outcome_note + ".");
+    std::ofstream out(cfg.json, std::ios::binary);
+    out << j.dump(1);
+    if (!out) throw std::runtime_error("cannot write " + cfg.json);
+  }
   std::fputs(md.c_str(), stdout);
   if (!cfg.markdown.empty()) {
     std::ofstream out(cfg.markdown, std::ios::binary);
@@ -557,6 +668,12 @@ int main(int argc, char** argv) {
   app.add_option("--playbooks", cfg.playbooks, "Playbook folder")->capture_default_str();
   app.add_option("--firm", cfg.firm, "Firm file whose services and tariffs are reused (default: PLAYBOOKS/firm/*.yaml)");
   app.add_option("--markdown", cfg.markdown, "Also write the results section to this file");
+  app.add_option("--json", cfg.json, "Also write the results as JSON (for tools/bench/report.mjs)");
+  app.add_option("--export-workload", cfg.export_workload, "Write the firm and the messages as JSON for bench/peers");
+  app.add_option("--write-firm", cfg.write_firm, "Only write the demo firm file with --clients synthetic clients here");
+  app.add_option("--make-idle-store", cfg.make_idle_store, "Only create a store of --idle-cases open cases with timers here");
+  app.add_option("--idle-cases", cfg.idle_cases, "Open cases in --make-idle-store")->capture_default_str();
+  app.add_option("--validate-steps", cfg.validate_steps, "Steps of the generated playbook to validate (0: skip)")->capture_default_str();
   app.add_option("--seed", cfg.seed, "Seed of the synthetic firm and messages")->capture_default_str();
   app.add_flag("--quick", cfg.quick, "Smoke run: fewer clients and messages, 2 runs, short rate phases");
   app.add_flag("!--no-rates", cfg.with_rates, "Skip the fixed-rate phases (for profiling the rest)");

@@ -1,0 +1,74 @@
+// Runs reglament-bench in its smallest form and turns its JSON into the report, as
+// tools/bench/run does: both exit 0 and the report has its sections, tables and chart.
+// No figure is checked: benchmarks are not tests.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct run_result {
+  int code = -1;
+  std::string out;
+};
+
+run_result run(const std::string& cmd) {
+  run_result r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  REQUIRE(p);
+  std::array<char, 4096> buf{};
+  while (auto n = std::fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const std::string src = REGLAMENT_SOURCE_DIR;
+
+}  // namespace
+
+TEST_CASE("tools/bench: a tiny run writes the report with its tables and chart", "[bench][slow]") {
+  const auto dir = fs::temp_directory_path() / ("reglament-bench-smoke-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto engine_json = (dir / "engine.json").string();
+  auto bench = run(std::string(REGLAMENT_BENCH_BINARY) + " --playbooks " + src +
+                   "/playbooks/bookkeeping --quick --clients 200 --messages 300 --runs 1 --rates 300 "
+                   "--rate-seconds 0.5 --validate-steps 100 --dir " + (dir / "db").string() + " --json " + engine_json +
+                   " --export-workload " + (dir / "workload.json").string());
+  INFO(bench.out);
+  REQUIRE(bench.code == 0);
+  REQUIRE(fs::exists(engine_json));
+  CHECK(fs::exists(dir / "workload.json"));
+
+  auto report = run("node " + src + "/tools/bench/report.mjs --out " + (dir / "BENCHMARKS.md").string() + " --svg " +
+                    (dir / "benchmarks.svg").string() + " --command smoke " + engine_json);
+  INFO(report.out);
+  REQUIRE(report.code == 0);
+  const auto md = slurp(dir / "BENCHMARKS.md");
+  CHECK_THAT(md, Catch::Contains("## Results"));
+  CHECK_THAT(md, Catch::Contains("### Machine"));
+  CHECK_THAT(md, Catch::Contains("### Targets"));
+  CHECK_THAT(md, Catch::Contains("| Engine / SQLite limit |"));
+  CHECK_THAT(md, Catch::Contains("| Interpreter alone: steps |"));
+  CHECK_THAT(md, Catch::Contains("Validation of a 100-step playbook"));
+  CHECK_THAT(md, Catch::Contains("<!-- bench:results:end -->"));
+  CHECK_THAT(slurp(dir / "benchmarks.svg"), Catch::StartsWith("<svg"));
+  fs::remove_all(dir);
+}
