@@ -7,6 +7,7 @@
 //   node daemon.mjs --reglamentd BIN --bench BIN --playbooks DIR --json OUT [--runs 5]
 //        [--idle-cases 1000000] [--http-requests 20000] [--connections 64] [--quick]
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -26,7 +27,9 @@ const connections = Number(args.connections ?? 64);
 const dayMessages = Number(args['day-messages'] ?? 1000);
 const footprintClients = Number(args['footprint-clients'] ?? 200);
 const idleSeconds = Number(args['idle-seconds'] ?? (quick ? 3 : 10));
-const token = args.token ?? process.env.REGLAMENT_API_TOKEN ?? '';
+// Every API call needs a credential: each daemon started here grants this owner token
+// (--bootstrap-token-file), unless one is given.
+const token = args.token ?? process.env.REGLAMENT_API_TOKEN ?? `rgl_bench-${crypto.randomBytes(24).toString('hex')}`;
 const work = fs.mkdtempSync(path.join(args.dir ?? os.tmpdir(), 'reglament-daemon-bench-'));
 
 function progress(label) {
@@ -80,8 +83,11 @@ async function startDaemon(dataDir, extraConfig = '') {
   fs.rmSync(portFile, { force: true });
   const config = path.join(dataDir, 'reglamentd.toml');
   fs.writeFileSync(config, `[store]\npath = "${path.join(dataDir, 'reglament.db')}"\n[spool]\ndir = "${path.join(dataDir, 'spool')}"\n${extraConfig}`);
+  const tokenFile = path.join(dataDir, 'bootstrap-token');
+  fs.writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
   const t0 = process.hrtime.bigint();
-  const child = spawn(args.reglamentd, ['--config', config, '--playbooks', args.playbooks, '--listen', '127.0.0.1:0', '--print-port-file', portFile], {
+  const child = spawn(args.reglamentd, ['--config', config, '--playbooks', args.playbooks, '--listen', '127.0.0.1:0', '--print-port-file', portFile,
+    '--bootstrap-token-file', tokenFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
