@@ -29,6 +29,9 @@
 namespace reglament {
 class client_registry;
 }
+namespace reglament::http {
+class web_service;  // adapters/http/web_service.hpp
+}
 
 namespace reglament::daemon {
 
@@ -88,10 +91,12 @@ struct channel_env {
   std::string store_path;                     // a source may open its own reading connection
 };
 
-// What a factory builds: either part may be null (an outbound-only channel).
+// What a factory builds: any part may be null (an outbound-only channel).
 struct channel_parts {
   std::unique_ptr<channel> outbound;       // registered with the dispatcher under the name
   std::unique_ptr<inbound_source> inbound; // started with the inbound gateway
+  // Pages and a WebSocket on the HTTP port (the website chat), behind the access gate.
+  std::shared_ptr<http::web_service> web;
 };
 
 using channel_factory = std::function<channel_parts(channel_settings&, const channel_env&)>;

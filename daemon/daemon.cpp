@@ -541,6 +541,8 @@ void reglamentd::start() {
   sopt.on_error = [log](const char* what, const std::string& message) {
     log->warn("connection error", {{"op", what}, {"error", message}});
   };
+  for (const auto& c : p.channels)
+    if (c.parts.web) sopt.web.push_back(c.parts.web);  // the website chat's pages and socket
 
   p.ioc = std::make_unique<net::io_context>(cfg_.http.threads);
   boost::system::error_code ec;

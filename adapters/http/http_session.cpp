@@ -4,6 +4,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 namespace reglament::http {
 
@@ -84,6 +85,32 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   auto admission = routes_.admit(req, peer_ec ? std::string("unknown") : peer.address().to_string());
   who_ = admission.who.actor();
   if (admission.refusal) return on_reply(reply{std::move(*admission.refusal), 0});
+  // Then the channels' own pages and sockets (the website chat), then the api.
+  if (beast::websocket::is_upgrade(req)) {
+    std::optional<response> answer;
+    for (const auto& service : opt_.web) {
+      answer = service->upgrade(req, stream_);
+      if (!answer) {
+        // The connection belongs to the WebSocket session now.
+        if (opt_.on_request) {
+          request_log log;
+          log.method = method_;
+          log.path = path_;
+          log.who = who_;
+          log.status = 101;
+          opt_.on_request(log);
+        }
+        return;
+      }
+      if (answer->result() != beast_http::status::not_found) break;
+    }
+    if (!answer)
+      answer = json_error(req.version(), false, beast_http::status::not_found, "not_found",
+                          "no WebSocket service at " + path_);
+    return on_reply(reply{std::move(*answer), 0});
+  }
+  for (const auto& service : opt_.web)
+    if (auto res = service->serve(req)) return on_reply(reply{std::move(*res), 0});
   routes_.handle(std::move(req), admission.who, [self = shared_from_this()](reply r) {
     // May run on the writer's thread: come back to this connection's strand.
     net::post(self->stream_.get_executor(),

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "adapters/http/router/api.hpp"
+#include "adapters/http/web_service.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -14,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace reglament::http {
 
@@ -23,6 +25,9 @@ struct session_options {
   std::chrono::seconds write_timeout{30};
   std::function<void(const request_log&)> on_request;  // one call per answered request
   std::function<void(const char* what, const std::string& message)> on_error;  // socket errors
+  // Channels' services on this port (the website chat): asked, in order, after the gate
+  // admitted a request and before the api; WebSocket upgrades go only to them.
+  std::vector<std::shared_ptr<web_service>> web;
 };
 
 class http_session : public std::enable_shared_from_this<http_session> {

@@ -1,6 +1,7 @@
 // A SQLite connection and one use of a prepared statement, with failures thrown as
-// store_error naming the database, what was being done and SQLite's reason. Internal to
-// engine/store (sqlite_store, client_registry). Not thread-safe: one per thread or mutex.
+// store_error naming the database, what was being done and SQLite's reason. Used by
+// engine/store (sqlite_store, client_registry) and by adapters that keep their own SQLite
+// file (adapters/webchat). Not thread-safe: one per thread or mutex.
 #pragma once
 
 #include "engine/clock.hpp"

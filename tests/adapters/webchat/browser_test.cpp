@@ -1,0 +1,32 @@
+// Drives tests/e2e/webchat.mjs (Playwright with Debian's Chromium) against the real
+// reglamentd: the website chat from the demo page to a quote answered with a button.
+#include "tests/daemon/daemon_process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+
+using namespace reglament::testing;
+
+TEST_CASE("the website chat in a browser: request, greeting, quote buttons, history after a reload",
+          "[webchat][browser]") {
+  const std::string e2e = std::string(REGLAMENT_SOURCE_DIR) + "/tests/e2e";
+  if (!std::filesystem::exists(e2e + "/node_modules/playwright-core"))
+    FAIL("playwright-core is not installed: run `npm ci --prefix tests/e2e` (tools/test does)");
+  auto dir = temp_dir("webchat-browser");
+  daemon_process d(dir, {});
+  const auto base = "http://127.0.0.1:" + std::to_string(d.port());
+  const auto cmd = "cd '" + e2e + "' && E2E_OUT='" + dir + "/screenshots' node webchat.mjs " + base + " 2>&1";
+  std::string output;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::array<char, 4096> buf{};
+  while (auto n = std::fread(buf.data(), 1, buf.size(), p)) output.append(buf.data(), n);
+  const int status = ::pclose(p);
+  INFO("node webchat.mjs " << base << ":\n" << output << "\nreglamentd log:\n" << d.log());
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(output.find("webchat e2e: ok") != std::string::npos);
+}
