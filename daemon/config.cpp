@@ -82,6 +82,8 @@ login_max_wait = "15m"
 # from_address = "office@example.ru"
 # from_name = "Бухгалтерия"
 # poll_interval = 60
+# [channels.webchat]                # the website chat: /chat/widget.js, /chat/demo, /chat/ws
+# allowed_origins = ["https://balans-buh.ru"]     # pages that may open it; empty: any
 
 [log]
 level = "info"              # debug | info | warn | error

@@ -66,7 +66,7 @@ std::optional<chat_server::response> chat_server::serve(const request& req) {
                  "/chat/ws is the website chat's WebSocket: connect with a WebSocket client");
   if (req.method() != http::verb::get) return error(req, http::status::method_not_allowed, "method_not_allowed", "use GET");
   if (path == "/chat/widget.js") return make(req, http::status::ok, "text/javascript; charset=utf-8", std::string(asset("widget.js")));
-  if (path == "/chat/demo" || path == "/chat/demo/") {
+  if (path == "/chat/demo") {
     auto res = make(req, http::status::ok, "text/html; charset=utf-8", std::string(asset("demo.html")));
     // The page runs the widget and nothing else: no inline script, no other origin.
     res.set("Content-Security-Policy",

@@ -13,10 +13,14 @@ if (!base) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The script's own API calls (as the staff app would make them) carry the owner token the
+// driver passes in E2E_TOKEN; the visitor's page has no staff credentials at all.
 async function api(method, path, body) {
+  const headers = { authorization: `Bearer ${process.env.E2E_TOKEN || ''}` };
+  if (body) headers['content-type'] = 'application/json';
   const res = await fetch(base + path, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers,
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -102,6 +106,11 @@ try {
 
   // The manager names the price; the quote arrives live with its buttons.
   const c = await caseAt(visitor, 'quote');
+  // The staff see the visitor's words in the case.
+  const detail = await api('GET', `/api/v1/cases/${c.id}`);
+  check(detail.status === 200, `GET /api/v1/cases/${c.id} answered ${detail.status}`);
+  check(detail.json.journal.some((f) => f.kind === 'message_received' && f.data.text === 'Нужен приказ на отпуск для бухгалтера'),
+    'the case journal has the visitor\'s message');
   const act = await api('POST', `/api/v1/cases/${c.id}/actions`,
     { action: 'submit', step: 'quote', actor: 'manager', values: { price: 1500, deadline: '2 рабочих дня' } });
   check(act.status === 200, `the manager's price answered ${act.status}`);

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 using namespace reglament::testing;
 
@@ -16,9 +17,14 @@ TEST_CASE("the website chat in a browser: request, greeting, quote buttons, hist
   if (!std::filesystem::exists(e2e + "/node_modules/playwright-core"))
     FAIL("playwright-core is not installed: run `npm ci --prefix tests/e2e` (tools/test does)");
   auto dir = temp_dir("webchat-browser");
-  daemon_process d(dir, {});
+  std::filesystem::create_directories(dir + "-config");
+  const auto config = dir + "-config/reglament.toml";
+  std::ofstream(config) << "[channels.webchat]\n";
+  daemon_process d(dir, {"--config", config});
   const auto base = "http://127.0.0.1:" + std::to_string(d.port());
-  const auto cmd = "cd '" + e2e + "' && E2E_OUT='" + dir + "/screenshots' node webchat.mjs " + base + " 2>&1";
+  // E2E_TOKEN: the owner token for the script's own API calls (the manager's price).
+  const auto cmd = "cd '" + e2e + "' && E2E_OUT='" + dir + "/screenshots' E2E_TOKEN='" + test_owner_token +
+                   "' node webchat.mjs " + base + " 2>&1";
   std::string output;
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p);

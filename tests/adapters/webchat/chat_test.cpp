@@ -168,6 +168,38 @@ TEST_CASE("a visitor's request is greeted, a quote comes with buttons, a reconne
   CHECK(inbound == 2);
 }
 
+TEST_CASE("the staff see the chat message in the case and the manager's reply reaches the open chat live",
+          "[webchat][integration]") {
+  chat_daemon cd("webchat-live");
+  http_client api(cd.port());
+  chat_client a(cd.port());  // a visitor: no staff credentials at all
+  auto w = hello(a);
+  const std::string visitor = w["visitor"];
+  REQUIRE(api.post("/api/v1/clients/romashka/contacts", json{{"channel", "webchat"}, {"address", visitor}}.dump())
+              .status == 201);
+  a.send(message("l1", "Нужен приказ на отпуск для главного бухгалтера"));
+  CHECK(a.read_until(is_message)["from"] == "visitor");
+  CHECK(a.read_until(is_message)["from"] == "firm");  // the greeting
+
+  auto c = wait_for_case(api, visitor, [](const json& k) { return k["step"]["id"] == "quote"; });
+  CHECK(c["channel"] == "webchat");
+  bool journaled = false;
+  for (const auto& f : c["journal"])
+    journaled = journaled || (f["kind"] == "message_received" &&
+                              f["data"]["text"] == "Нужен приказ на отпуск для главного бухгалтера");
+  CHECK(journaled);
+
+  // The manager names the price while the visitor's window is open: the quote comes live.
+  auto act = api.post("/api/v1/cases/" + std::to_string(c["id"].get<long long>()) + "/actions",
+                      json{{"action", "submit"}, {"step", "quote"}, {"actor", "manager"},
+                           {"values", {{"price", 2500}, {"deadline", "1 рабочий день"}}}}.dump());
+  REQUIRE(act.status == 200);
+  auto quote = a.read_until(is_message);
+  CHECK(quote["from"] == "firm");
+  CHECK_THAT(quote["text"].get<std::string>(), Catch::Contains("Стоимость — 2500 руб."));
+  CHECK(quote["buttons"] == json::array({"Да, согласен", "Нет"}));
+}
+
 TEST_CASE("a visitor cannot read or write another's conversation, by guessing or reusing a token",
           "[webchat][integration]") {
   chat_daemon cd("webchat-isolation");
@@ -327,6 +359,16 @@ TEST_CASE("the daemon serves the widget and the demo page, and other chat paths 
   CHECK(api.get("/chat/nothing").status == 404);
   CHECK(api.get("/healthz").status == 200);  // the api still answers beside the chat
   CHECK_THROWS(chat_client(cd.port(), "/api/v1/cases"));
+
+  // The chat is public (the visitor's token is its credential); staff routes are not.
+  http_client anonymous(cd.port(), "");
+  CHECK(anonymous.get("/chat/widget.js").status == 200);
+  CHECK(anonymous.get("/chat/demo").status == 200);
+  CHECK(anonymous.get("/chat/ws").status == 426);
+  CHECK(anonymous.get("/api/v1/cases").status == 401);
+  CHECK(anonymous.post("/api/v1/cases/1/actions", json{{"action", "note"}}.dump()).status == 401);
+  chat_client visitor(cd.port());  // the WebSocket needs no staff login
+  CHECK(hello(visitor)["type"] == "welcome");
 }
 
 TEST_CASE("a kept message reaches the engine once even when the daemon dies around it",
