@@ -23,10 +23,50 @@ void fold_yo(std::string& s) {
   s.swap(out);
 }
 
+// Clients write in Russian and English: text of ASCII and the basic Cyrillic block
+// (U+0400..U+045F) is folded here byte by byte, exactly as ICU folds it (and ё as е);
+// anything else goes through ICU. Returns false, with `out` unspecified, for other text.
+bool fold_basic(std::string_view in, std::string& out) {
+  out.clear();
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (c < 0x80) {
+      out += c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : static_cast<char>(c);
+      continue;
+    }
+    if (i + 1 >= in.size()) return false;
+    const auto d = static_cast<unsigned char>(in[i + 1]);
+    if (c == 0xD0 && d >= 0x80 && d <= 0xBF) {
+      if (d == 0x81)
+        out += "\xD0\xB5";  // Ё -> е
+      else if (d < 0x90)
+        out += '\xD1', out += static_cast<char>(d + 0x10);  // Ѐ..Џ -> ѐ..џ
+      else if (d < 0xA0)
+        out += '\xD0', out += static_cast<char>(d + 0x20);  // А..П -> а..п
+      else if (d < 0xB0)
+        out += '\xD1', out += static_cast<char>(d - 0x20);  // Р..Я -> р..я
+      else
+        out += '\xD0', out += static_cast<char>(d);
+    } else if (c == 0xD1 && d >= 0x80 && d <= 0x9F) {
+      if (d == 0x91)
+        out += "\xD0\xB5";  // ё -> е
+      else
+        out += '\xD1', out += static_cast<char>(d);
+    } else {
+      return false;
+    }
+    ++i;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string fold_case(std::string_view utf8) {
   std::string out;
+  if (fold_basic(utf8, out)) return out;
+  out.clear();
   icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())))
       .foldCase()
       .toUTF8String(out);
@@ -44,7 +84,10 @@ std::vector<std::string> words(std::string_view utf8) {
     int32_t start = i;
     UChar32 c;
     U8_NEXT(p, i, n, c);
-    if (c >= 0 && (u_isalnum(c) || c == '-' )) {
+    const bool in_word = c < 0x80    ? (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == '-'
+                         : c < 0x400 ? u_isalnum(c) != 0
+                         : c <= 0x45F || u_isalnum(c);  // the basic Cyrillic block is all letters
+    if (in_word) {
       current.append(folded, static_cast<std::size_t>(start), static_cast<std::size_t>(i - start));
     } else if (!current.empty()) {
       result.push_back(std::move(current));
