@@ -1,11 +1,10 @@
 #include "engine/case_state.hpp"
 #include "engine/case_state_json.hpp"
+#include "engine/json_text.hpp"
 
-#include "engine/text.hpp"
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 
 namespace reglament {
 namespace {
@@ -274,42 +273,8 @@ case_state case_state_from_json(const nlohmann::json& j) {
 namespace reglament {
 namespace {
 
-// nlohmann::json's compact spelling of a string, so the text is the one dump() gives.
-void put_string(std::string& out, std::string_view v) {
-  if (!valid_utf8(v)) {
-    out += nlohmann::json(std::string(v)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return;
-  }
-  out += '"';
-  for (char ch : v) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          static constexpr char hex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
-void put_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
+void put_string(std::string& out, std::string_view v) { append_json_string(out, v); }
+void put_int(std::string& out, std::int64_t v) { append_json_int(out, v); }
 
 void put_key(std::string& out, const char* key, bool first = false) {
   if (!first) out += ',';
@@ -371,7 +336,7 @@ std::string to_json_text(const case_state& s) {
   out += ']';
   put_key(out, "updated_at"), put_int(out, to_millis(s.updated_at));
   put_key(out, "vars");
-  out += s.vars.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  append_json(out, s.vars);
   put_key(out, "version"), put_int(out, s.version);
   out += '}';
   return out;

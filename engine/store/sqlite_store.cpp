@@ -1,6 +1,7 @@
 #include "engine/store/sqlite_store.hpp"
 
 #include "engine/case_state_json.hpp"
+#include "engine/json_text.hpp"
 #include "engine/store/migrations.hpp"
 #include "engine/store/sqlite_connection.hpp"
 
@@ -33,7 +34,7 @@ using json = nlohmann::json;
 bool in_memory(const std::string& path) { return path.empty() || path == ":memory:"; }
 
 // Invalid UTF-8 (a client's broken mail) must not make a fact unstorable.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) { return json_text(j); }
 
 // Views into a fact's data; they live as long as the fact.
 std::string_view sv(const json& d, const char* key) {

@@ -3,9 +3,11 @@
 // own. A benchmark, not a test: it prints a Markdown table (median, min and max of
 // several runs) and the machine it ran on; progress goes to stderr.
 #include "engine/case_engine.hpp"
+#include "engine/case_state_json.hpp"
 #include "engine/clock.hpp"
 #include "engine/firm_file.hpp"
 #include "engine/interpreter.hpp"
+#include "engine/json_text.hpp"
 #include "engine/playbook_library.hpp"
 #include "engine/store/sqlite_store.hpp"
 #include "engine/working_calendar.hpp"
@@ -359,9 +361,10 @@ interpret_result interpret_only(const config& cfg, const firm_file& firm, const 
       if (f.kind == fact_kind::tariff_checked && f.data.value("outcome", "") == "in_tariff")
         ++quota[key(state.client_id, f.data.value("service", ""), f.data.value("period", ""))];
     if (encode) {
-      // What the store serialises per event besides SQLite: each fact's data and the state.
-      for (const auto& f : out.facts) encoded_bytes += f.data.dump().size();
-      encoded_bytes += to_json(state).dump().size();
+      // What the store serialises per event besides SQLite, with the store's own functions
+      // (sqlite_store::append): each fact's data and the state.
+      for (const auto& f : out.facts) encoded_bytes += f.data.is_null() ? 2 : json_text(f.data).size();
+      encoded_bytes += to_json_text(state).size();
     }
     r.steps += static_cast<std::uint64_t>(state.steps_run);
     r.facts += out.facts.size();
