@@ -1,23 +1,33 @@
 #include "engine/json_text.hpp"
 
-#include "engine/text.hpp"
+#include <unicode/utf8.h>
 
 #include <charconv>
 
 namespace reglament {
 
 void append_json_string(std::string& out, std::string_view v) {
-  if (!valid_utf8(v)) {  // rare: nlohmann's own replacement rules
-    out += nlohmann::json(std::string(v)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return;
-  }
+  const std::size_t start = out.size();
   out += '"';
-  std::size_t run = 0;  // bytes before `i` not yet copied start here
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const auto c = static_cast<unsigned char>(v[i]);
+  const auto* p = reinterpret_cast<const std::uint8_t*>(v.data());
+  const auto n = static_cast<std::int32_t>(v.size());
+  std::int32_t run = 0;  // bytes from here to `i` are copied as they are
+  for (std::int32_t i = 0; i < n;) {
+    const auto c = p[i];
+    if (c >= 0x80) {  // checked as UTF-8 on the way: one pass over the text
+      UChar32 cp;
+      U8_NEXT(p, i, n, cp);
+      if (cp < 0) {  // rare: nlohmann's own replacement rules
+        out.resize(start);
+        out += nlohmann::json(std::string(v)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return;
+      }
+      continue;
+    }
+    ++i;
     if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(v.data() + run, i - run);
-    run = i + 1;
+    out.append(v.data() + run, static_cast<std::size_t>(i - 1 - run));
+    run = i;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -34,7 +44,7 @@ void append_json_string(std::string& out, std::string_view v) {
       }
     }
   }
-  out.append(v.data() + run, v.size() - run);
+  out.append(v.data() + run, static_cast<std::size_t>(n - run));
   out += '"';
 }
 
