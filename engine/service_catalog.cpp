@@ -83,37 +83,35 @@ std::vector<std::string> split_key(const std::string& key) {
 }
 
 // Stems equal but for a fleeting vowel, which Snowball keeps: "листок" and "листк"
-// (листки), "отчет" and "отчт" do not matter, "конец" and "конц" (конца) do.
-// Called for every rule on every word of a request, so it rejects by size and first
-// letter before comparing, and compares in place.
-bool same_stem(const std::string& a, const std::string& b) {
-  if (a.size() == b.size()) return a == b;
-  const std::string& longer = a.size() > b.size() ? a : b;
-  const std::string& shorter = a.size() > b.size() ? b : a;
-  if (longer.size() != shorter.size() + 2 || shorter.size() < 6) return false;  // 3+ Cyrillic letters
-  auto vowel_at = [&](std::size_t i) {
-    return longer[i] == '\xD0' && (longer[i + 1] == '\xBE' || longer[i + 1] == '\xB5');  // о, е
-  };
-  // Either the first letters agree or the longer one starts with the fleeting vowel.
-  if ((longer[0] != shorter[0] || longer[1] != shorter[1]) && !vowel_at(0)) return false;
+// (листки), "отчет" and "отчт" do not matter, "конец" and "конц" (конца) do. Two stems
+// are the same when they are equal, or when dropping one о or е (at a letter boundary)
+// from the longer gives the shorter and the shorter has 3+ Cyrillic letters. `f` gets
+// each stem that `longer` gives so.
+template <class F>
+void each_vowel_dropped(const std::string& longer, F&& f) {
+  if (longer.size() < 8) return;
+  std::string shorter;
   for (std::size_t i = 0; i + 2 <= longer.size(); i += 2) {
-    if (!vowel_at(i)) continue;
-    if (longer.compare(0, i, shorter, 0, i) == 0 && longer.compare(i + 2, std::string::npos, shorter, i) == 0)
-      return true;
+    if (longer[i] != '\xD0' || (longer[i + 1] != '\xBE' && longer[i + 1] != '\xB5')) continue;  // о, е
+    shorter.assign(longer, 0, i);
+    shorter.append(longer, i + 2);
+    f(shorter);
   }
-  return false;
 }
 
+bool has_id(const std::vector<int>& sorted, int id) { return std::binary_search(sorted.begin(), sorted.end(), id); }
+
 // Where `phrase` occurs in `text` in order, with at most one other word between two of
-// its words ("акт взаимной сверки" still has "акт сверки").
-bool occurs(const std::vector<std::string>& text, const std::vector<std::string>& phrase) {
+// its words ("акт взаимной сверки" still has "акт сверки"). `text` holds, per word, the
+// rule stems it matches.
+bool occurs(const std::vector<std::vector<int>>& text, const std::vector<int>& phrase) {
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!same_stem(text[i], phrase.front())) continue;
+    if (!has_id(text[i], phrase.front())) continue;
     std::size_t at = i, k = 1;
     for (; k < phrase.size(); ++k) {
-      if (at + 1 < text.size() && same_stem(text[at + 1], phrase[k]))
+      if (at + 1 < text.size() && has_id(text[at + 1], phrase[k]))
         at += 1;
-      else if (at + 2 < text.size() && same_stem(text[at + 2], phrase[k]))
+      else if (at + 2 < text.size() && has_id(text[at + 2], phrase[k]))
         at += 2;
       else
         break;
@@ -161,9 +159,39 @@ std::string service_catalog::add(const std::string& service_id, const std::vecto
   for (const auto& p : phrases) {
     auto st = stems(p);
     if (st.empty()) return "the phrase «" + p + "» has no words to match";
-    rules_.push_back({service_id, p, std::move(st)});
+    std::vector<int> ids;
+    for (const auto& stem : st) ids.push_back(stem_id(stem));
+    rules_.push_back({service_id, p, std::move(ids)});
   }
   return {};
+}
+
+int service_catalog::stem_id(const std::string& stem) {
+  auto [it, added] = stem_ids_.emplace(stem, static_cast<int>(stem_ids_.size()));
+  if (!added) return it->second;
+  const int id = it->second;
+  // Ids grow, so each list stays sorted.
+  auto add_form = [&](const std::string& form) {
+    auto& ids = by_form_[form];
+    if (ids.empty() || ids.back() != id) ids.push_back(id);
+  };
+  add_form(stem);
+  each_vowel_dropped(stem, add_form);
+  return id;
+}
+
+std::vector<int> service_catalog::matching_ids(const std::string& text_stem) const {
+  std::vector<int> out;
+  if (auto it = by_form_.find(text_stem); it != by_form_.end()) out = it->second;
+  std::size_t before = out.size();
+  each_vowel_dropped(text_stem, [&](const std::string& shorter) {
+    if (auto it = stem_ids_.find(shorter); it != stem_ids_.end()) out.push_back(it->second);
+  });
+  if (out.size() != before) {
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+  }
+  return out;
 }
 
 service_guess service_catalog::classify(std::string_view text, std::span<const learned_service> learned) const {
@@ -194,11 +222,16 @@ service_guess service_catalog::classify(std::string_view text, std::span<const l
     }
   }
 
-  auto text_stems = stems(text);
+  std::vector<std::vector<int>> text_ids;
+  std::vector<char> present(stem_ids_.size(), 0);
+  for (const auto& w : stems(text)) {
+    text_ids.push_back(matching_ids(w));
+    for (int id : text_ids.back()) present[static_cast<std::size_t>(id)] = 1;
+  }
   std::map<std::string, double> score;
   std::map<std::string, std::vector<std::string>> hits;
   for (const auto& r : rules_) {
-    if (!occurs(text_stems, r.stems)) continue;
+    if (!present[static_cast<std::size_t>(r.stems.front())] || !occurs(text_ids, r.stems)) continue;
     score[r.service_id] += static_cast<double>(r.stems.size());  // a longer phrase says more
     hits[r.service_id].push_back(r.phrase);
   }

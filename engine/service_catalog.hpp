@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace reglament {
@@ -49,10 +50,19 @@ class service_catalog {
   struct rule {
     std::string service_id;
     std::string phrase;              // as written, for the manager
-    std::vector<std::string> stems;  // matched in order, at most one word between
+    std::vector<int> stems;          // matched in order, at most one word between; ids in stem_ids_
   };
+  int stem_id(const std::string& stem);
+  // The rule stems a text stem matches (exact, or but for a fleeting vowel), sorted.
+  std::vector<int> matching_ids(const std::string& text_stem) const;
+
   std::vector<rule> rules_;
   std::vector<std::string> order_;   // service ids in the order added: ties go to the first
+  // Rule stems are numbered, so that a request is matched by looking each of its words
+  // up once instead of comparing every rule with every word.
+  std::unordered_map<std::string, int> stem_ids_;
+  // A text stem -> the rule stems it equals, or that are it with one fleeting vowel more.
+  std::unordered_map<std::string, std::vector<int>> by_form_;
 };
 
 }  // namespace reglament

@@ -60,6 +60,16 @@ TEST_CASE("realistic requests find their service whatever the word form", "[cata
   CHECK(c.classify("").confidence == 0);
 }
 
+TEST_CASE("a fleeting vowel is ignored whichever side has it", "[catalog]") {
+  service_catalog c;
+  REQUIRE(c.add("payslips", {"листки"}).empty());  // the rule's stem lacks the о: "листк"
+  REQUIRE(c.add("dog", {"пёс"}).empty());
+  CHECK(c.classify("Пришлите листок, пожалуйста").service_id == "payslips");  // the text's has it
+  CHECK(c.classify("листки за ноябрь").service_id == "payslips");
+  CHECK(c.classify("пёс").service_id == "dog");
+  CHECK(c.classify("пса").service_id.empty());  // same length, another stem
+}
+
 TEST_CASE("confidence grows with the rules that hit and falls with ambiguity", "[catalog]") {
   auto c = demo_catalog();
   auto one = c.classify("нужна выписка");
