@@ -136,6 +136,11 @@ class lexer {
 };
 
 // Recursive descent, lowest precedence first: or, and, not, comparison, + -, * /, unary -.
+// Nesting (brackets, not, unary minus) is bounded so that neither parsing nor evaluating
+// can exhaust the stack; the length of a condition is bounded in expression::parse.
+constexpr int max_nesting = 64;
+constexpr std::size_t max_expression_bytes = 4096;
+
 class parser {
  public:
   explicit parser(std::string_view text) : lex_(text) {}
@@ -159,6 +164,18 @@ class parser {
   std::vector<std::string> variables;
 
  private:
+  // Counts one level of nesting while alive; `ok` is false past max_nesting.
+  struct nesting {
+    explicit nesting(parser& p) : p_(p), ok(++p.depth_ <= max_nesting) {
+      if (!ok && p.error_.empty())
+        p.error_ = "столбец " + std::to_string(p.current_.column) + ": вложенность глубже " +
+                   std::to_string(max_nesting) + " уровней (скобки, не, минус)";
+    }
+    ~nesting() { --p_.depth_; }
+    parser& p_;
+    const bool ok;
+  };
+
   node_ptr fail(std::string& error) {
     error = error_;
     return nullptr;
@@ -226,7 +243,8 @@ class parser {
 
   node_ptr parse_not() {
     if (is_word({"not", "не"})) {
-      if (!advance()) return nullptr;
+      nesting level(*this);
+      if (!level.ok || !advance()) return nullptr;
       node_ptr operand = parse_not();
       return operand ? unary("not", operand) : nullptr;
     }
@@ -252,7 +270,8 @@ class parser {
 
   node_ptr parse_unary() {
     if (current_.k == token::kind::op && current_.text == "-") {
-      if (!advance()) return nullptr;
+      nesting level(*this);
+      if (!level.ok || !advance()) return nullptr;
       node_ptr operand = parse_unary();
       return operand ? unary("neg", operand) : nullptr;
     }
@@ -267,7 +286,8 @@ class parser {
         n->value = current_.value;
         break;
       case token::kind::lparen: {
-        if (!advance()) return nullptr;
+        nesting level(*this);
+        if (!level.ok || !advance()) return nullptr;
         node_ptr inner = parse_or();
         if (!inner) return nullptr;
         if (current_.k != token::kind::rparen) return expected("закрывающая скобка «)»");
@@ -298,6 +318,7 @@ class parser {
   lexer lex_;
   token current_;
   std::string error_;
+  int depth_ = 0;
 };
 
 // A form fills text, so "5000" compares with 5000 as a number.
@@ -395,6 +416,12 @@ json eval(const expression::node& n, const expression::lookup& vars) {
 }  // namespace
 
 std::optional<expression> expression::parse(std::string_view text, std::string* error) {
+  if (text.size() > max_expression_bytes) {
+    if (error)
+      *error = "выражение длиннее " + std::to_string(max_expression_bytes) +
+               " байт: разбейте условие на переменные или шаги";
+    return std::nullopt;
+  }
   parser p(text);
   std::string err;
   node_ptr root = p.parse(err);

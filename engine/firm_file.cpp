@@ -21,9 +21,29 @@ source_pos pos_of(const YAML::Node& n, const std::string& file) {
   return {file, m.line + 1, m.column + 1};
 }
 
+// A value of the wrong shape (a scalar where a map is expected, `pricing: 5`) reads as
+// absent here; the callers report it with its place (expect()).
 std::string scalar(const YAML::Node& n, const char* key) {
+  if (!n.IsMap()) return {};
   auto v = n[key];
-  return v && v.IsScalar() ? v.as<std::string>() : std::string{};
+  return v && v.IsScalar() ? v.Scalar() : std::string{};
+}
+
+// The text of a map key or list item; "" for a map or list in its place.
+std::string text(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : std::string{}; }
+
+using error_sink = std::function<void(const YAML::Node&, std::string)>;
+
+// `parent[key]` when it is `shape` (absent or null reads as an empty node); otherwise an
+// error at the value naming what was expected, and an empty node.
+YAML::Node expect(const YAML::Node& parent, const char* key, YAML::NodeType::value shape, const std::string& where,
+                  const char* example, const error_sink& err) {
+  if (!parent.IsMap()) return YAML::Node();
+  auto v = parent[key];
+  if (!v || v.IsNull()) return YAML::Node();
+  if (v.Type() == shape) return v;
+  err(v, where + key + ": expected " + (shape == YAML::NodeType::Map ? "a map" : "a list") + " like " + example);
+  return YAML::Node();
 }
 
 // "+03:00", "UTC+3", "+5" -> minutes east of UTC; nullopt if unreadable.
@@ -75,7 +95,7 @@ sla_terms read_sla(const YAML::Node& n, const std::string& owner,
     return t;
   }
   for (const auto& kv : n) {
-    auto key = kv.first.as<std::string>();
+    auto key = text(kv.first);
     std::optional<duration>* slot = key == "first_reply" ? &t.first_reply
                                     : key == "idle"      ? &t.idle
                                     : key == "deadline"  ? &t.deadline
@@ -85,7 +105,7 @@ sla_terms read_sla(const YAML::Node& n, const std::string& owner,
       continue;
     }
     std::string why;
-    *slot = kv.second.IsScalar() ? parse_duration(kv.second.as<std::string>(), &why) : std::nullopt;
+    *slot = kv.second.IsScalar() ? parse_duration(kv.second.Scalar(), &why) : std::nullopt;
     if (!*slot) err(kv.second, owner + ": sla: " + key + ": expected a duration like «30 рабочих минут»");
   }
   return t;
@@ -114,12 +134,17 @@ bool valid_local_date(const std::string& s) {
 
 client_def read_client(const YAML::Node& c, const std::function<void(const YAML::Node&, std::string)>& err) {
   client_def d;
+  if (!c.IsMap()) {
+    err(c, "client: expected a map with id, name, inn, tariff, contacts, ...");
+    return d;
+  }
   d.info.id = scalar(c, "id");
   d.info.name = scalar(c, "name");
   d.info.address_as = scalar(c, "address");
   d.info.tariff_id = scalar(c, "tariff");
   // tariffs: [{tariff: start}, {tariff: standard, from: 2026-12-01}] — a change from a date.
-  for (const auto& t : c["tariffs"]) {
+  const auto who = "client " + scalar(c, "id") + ": ";
+  for (const auto& t : expect(c, "tariffs", YAML::NodeType::Sequence, who, "[{tariff: ID, from: YYYY-MM-DD}]", err)) {
     auto id = scalar(t, "tariff");
     auto from = scalar(t, "from");
     if (id.empty()) err(t, "client " + d.info.id + ": tariffs: expected {tariff: ID, from: YYYY-MM-DD}");
@@ -156,26 +181,30 @@ client_def read_client(const YAML::Node& c, const std::function<void(const YAML:
     else
       err(c["language"], "client " + d.info.id + ": language: expected ru or en");
   }
-  if (const auto& h = c["holiday"]; h) {
+  if (const auto& h = c["holiday"]; h && !h.IsNull()) {
     d.info.holiday_title = scalar(h, "title");
     d.info.holiday = parse_annual_date(scalar(h, "date"));
     if (!d.info.holiday.valid()) err(h, "client " + d.info.id + ": holiday: expected date: MM-DD");
   }
   d.info.sla = read_sla(c["sla"], "client " + d.info.id, err);
-  for (const auto& b : c["birthdays"]) {
+  for (const auto& b : expect(c, "birthdays", YAML::NodeType::Sequence, who, "[{name: ..., date: MM-DD}]", err)) {
     contact_birthday cb{scalar(b, "name"), parse_annual_date(scalar(b, "date"))};
     if (cb.name.empty() || !cb.date.valid())
       err(b, "client " + d.info.id + ": birthdays: expected {name: ..., date: MM-DD}");
     d.info.birthdays.push_back(std::move(cb));
   }
-  for (const auto& ch : c["contacts"]) {
-    auto channel = ch.first.as<std::string>();
+  for (const auto& ch : expect(c, "contacts", YAML::NodeType::Map, who, "{email: [a@b.ru]}", err)) {
+    auto channel = text(ch.first);
     if (!ch.second.IsSequence()) {
       err(ch.second, "client " + d.info.id + ": contacts: " + channel + ": expected a list like [a@b.ru]");
       continue;
     }
     for (const auto& a : ch.second) {
-      auto address = a.as<std::string>();
+      if (!a.IsScalar()) {
+        err(a, "client " + d.info.id + ": contacts: " + channel + ": expected an address");
+        continue;
+      }
+      auto address = a.Scalar();
       if (auto why = contact_problem(channel, address))
         err(a, "client " + d.info.id + ": contacts: " + *why);
       d.contacts.push_back({channel, normalize_contact(channel, address)});
@@ -232,95 +261,111 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
     err(root, "expected a map with firm, services, tariffs and clients");
     return nullptr;
   }
-  firm->firm_name = scalar(root, "firm");
-  firm->firm_name_en_ = scalar(root, "firm_en");
-  if (const auto& p = root["pricing"]; p) {
-    // Payment terms override the playbook's defaults: durations as in a playbook.
-    for (auto [key, slot] : {std::pair{"payment_due", &firm->payment_due_},
-                             std::pair{"payment_reminder_after", &firm->payment_reminder_after_},
-                             std::pair{"unpaid_close_after", &firm->unpaid_close_after_}}) {
-      *slot = scalar(p, key);
-      if (!slot->empty() && !parse_duration(*slot))
-        err(p[key], std::string("pricing: ") + key + ": expected a duration like «5 рабочих дней»");
-    }
-  }
-  if (const auto& p = root["pricing"]; p && p["manager_discount_limit"]) {
-    // "15%" of the list price, or a whole number of rubles the manager may take off.
-    auto limit = scalar(p, "manager_discount_limit");
-    std::istringstream in(limit);
-    long v = -1;
-    std::string rest;
-    in >> v >> std::ws;
-    std::getline(in, rest);
-    if (rest == "%" && v >= 0 && v <= 100)
-      firm->discount_percent_ = static_cast<int>(v);
-    else if ((rest.empty() || rest == "руб." || rest == "руб" || rest == "₽") && v >= 0)
-      firm->discount_rubles_ = v;
-    else
-      err(p["manager_discount_limit"] ? p["manager_discount_limit"] : p,
-          "pricing: manager_discount_limit: expected a percent of the list price like 15% or a sum in rubles "
-          "like 3000");
-  }
-  for (const auto& m : root["staff"]) {
-    staff_member p{scalar(m, "login"), scalar(m, "name"), scalar(m, "name_en"), scalar(m, "role")};
-    if (p.login.empty() || p.name.empty()) err(m, "staff: expected { login: ..., name: ..., role: ... }");
-    if (p.role != "manager" && p.role != "accountant" && p.role != "director")
-      err(m, "staff " + p.login + ": role: expected manager, accountant or director");
-    p.email = scalar(m, "email");
-    p.telegram = scalar(m, "telegram");
-    if (const auto& n = m["notify"]; n) {
-      if (!n.IsSequence()) err(n, "staff " + p.login + ": notify: expected a list like [email, telegram]");
-      for (const auto& c : n) {
-        auto ch = c.IsScalar() ? c.as<std::string>() : std::string{};
-        if (ch != "email" && ch != "telegram")
-          err(c, "staff " + p.login + ": notify: expected email or telegram, got '" + ch + "'");
-        else if ((ch == "email" ? p.email : p.telegram).empty())
-          err(c, "staff " + p.login + ": notify: " + ch + " needs the person's " + ch + ": address");
-        else
-          p.notify.push_back(ch);
+  // Every value of the wrong shape is reported by the checks below; the catch turns a shape
+  // they did not foresee into an error at its place too, never a throw.
+  auto read = [&] {
+    firm->firm_name = scalar(root, "firm");
+    firm->firm_name_en_ = scalar(root, "firm_en");
+    const auto pricing = expect(root, "pricing", YAML::NodeType::Map, "",
+                                "{ manager_discount_limit: 15%, payment_due: 5 рабочих дней }", err);
+    if (const auto& p = pricing; p) {
+      // Payment terms override the playbook's defaults: durations as in a playbook.
+      for (auto [key, slot] : {std::pair{"payment_due", &firm->payment_due_},
+                               std::pair{"payment_reminder_after", &firm->payment_reminder_after_},
+                               std::pair{"unpaid_close_after", &firm->unpaid_close_after_}}) {
+        *slot = scalar(p, key);
+        if (!slot->empty() && !parse_duration(*slot))
+          err(p[key], std::string("pricing: ") + key + ": expected a duration like «5 рабочих дней»");
       }
     }
-    firm->staff_.push_back(std::move(p));
-  }
+    if (const auto& p = pricing; p && p["manager_discount_limit"]) {
+      // "15%" of the list price, or a whole number of rubles the manager may take off.
+      auto limit = scalar(p, "manager_discount_limit");
+      std::istringstream in(limit);
+      long v = -1;
+      std::string rest;
+      in >> v >> std::ws;
+      std::getline(in, rest);
+      if (rest == "%" && v >= 0 && v <= 100)
+        firm->discount_percent_ = static_cast<int>(v);
+      else if ((rest.empty() || rest == "руб." || rest == "руб" || rest == "₽") && v >= 0)
+        firm->discount_rubles_ = v;
+      else
+        err(p["manager_discount_limit"] ? p["manager_discount_limit"] : p,
+            "pricing: manager_discount_limit: expected a percent of the list price like 15% or a sum in rubles "
+            "like 3000");
+    }
+    for (const auto& m : expect(root, "staff", YAML::NodeType::Sequence, "", "[{ login: ..., name: ..., role: ... }]", err)) {
+      if (!m.IsMap()) {
+        err(m, "staff: expected { login: ..., name: ..., role: ... }");
+        continue;
+      }
+      staff_member p{scalar(m, "login"), scalar(m, "name"), scalar(m, "name_en"), scalar(m, "role")};
+      if (p.login.empty() || p.name.empty()) err(m, "staff: expected { login: ..., name: ..., role: ... }");
+      if (p.role != "manager" && p.role != "accountant" && p.role != "director")
+        err(m, "staff " + p.login + ": role: expected manager, accountant or director");
+      p.email = scalar(m, "email");
+      p.telegram = scalar(m, "telegram");
+      if (const auto& n = m["notify"]; n && !n.IsNull()) {
+        if (!n.IsSequence()) err(n, "staff " + p.login + ": notify: expected a list like [email, telegram]");
+        for (const auto& c : n) {
+          auto ch = c.IsScalar() ? c.as<std::string>() : std::string{};
+          if (ch != "email" && ch != "telegram")
+            err(c, "staff " + p.login + ": notify: expected email or telegram, got '" + ch + "'");
+          else if ((ch == "email" ? p.email : p.telegram).empty())
+            err(c, "staff " + p.login + ": notify: " + ch + " needs the person's " + ch + ": address");
+          else
+            p.notify.push_back(ch);
+        }
+      }
+      firm->staff_.push_back(std::move(p));
+    }
 
-  for (const auto& s : root["services"]) {
-    service_def d;
-    d.id = scalar(s, "id");
-    d.title = scalar(s, "title");
-    d.unit = scalar(s, "unit");
-    if (d.id.empty()) err(s, "service: expected an id");
-    if (auto p = s["price"]; p && p.IsScalar()) {
-      try {
-        d.price = p.as<long>();
-      } catch (const YAML::Exception&) {
-        err(p, "service " + d.id + ": price: expected a whole number of rubles");
+    for (const auto& s : expect(root, "services", YAML::NodeType::Sequence, "", "[{ id: ..., title: ..., keywords: [...] }]", err)) {
+      if (!s.IsMap()) {
+        err(s, "service: expected { id: ..., title: ..., price: ..., keywords: [...] }");
+        continue;
       }
+      service_def d;
+      d.id = scalar(s, "id");
+      d.title = scalar(s, "title");
+      d.unit = scalar(s, "unit");
+      if (d.id.empty()) err(s, "service: expected an id");
+      if (auto p = s["price"]; p && p.IsScalar()) {
+        try {
+          d.price = p.as<long>();
+        } catch (const YAML::Exception&) {
+          err(p, "service " + d.id + ": price: expected a whole number of rubles");
+        }
+      }
+      if (const auto& u = s["urgent"]; u && !u.IsNull()) {
+        auto surcharge = scalar(u, "surcharge");
+        if (!parse_percent(surcharge, d.urgent_surcharge))
+          err(u, "service " + d.id + ": urgent: surcharge: expected a percent like 50%");
+        d.urgent_within = scalar(u, "within");
+        if (d.urgent_within.empty() || !parse_duration(d.urgent_within))
+          err(u, "service " + d.id + ": urgent: within: expected a duration like «1 рабочий день»");
+      }
+      for (const auto& k : expect(s, "keywords", YAML::NodeType::Sequence, "service " + d.id + ": ", "[выписка, акт сверки]", err)) {
+        if (k.IsScalar()) d.keywords.push_back(k.Scalar());
+        else err(k, "service " + d.id + ": keywords: expected a word or phrase");
+      }
+      if (d.keywords.empty()) err(s, "service " + d.id + ": expected keywords to recognise it");
+      if (auto why = firm->catalog_.add(d.id, d.keywords); !why.empty())
+        err(s["keywords"], "service " + d.id + ": keywords: " + why);
+      firm->services_.push_back(std::move(d));
     }
-    if (const auto& u = s["urgent"]; u) {
-      auto surcharge = scalar(u, "surcharge");
-      if (!parse_percent(surcharge, d.urgent_surcharge))
-        err(u, "service " + d.id + ": urgent: surcharge: expected a percent like 50%");
-      d.urgent_within = scalar(u, "within");
-      if (d.urgent_within.empty() || !parse_duration(d.urgent_within))
-        err(u, "service " + d.id + ": urgent: within: expected a duration like «1 рабочий день»");
-    }
-    for (const auto& k : s["keywords"]) d.keywords.push_back(k.as<std::string>());
-    if (d.keywords.empty()) err(s, "service " + d.id + ": expected keywords to recognise it");
-    if (auto why = firm->catalog_.add(d.id, d.keywords); !why.empty())
-      err(s["keywords"], "service " + d.id + ": keywords: " + why);
-    firm->services_.push_back(std::move(d));
-  }
-  auto service_known = [&](const std::string& id) {
-    for (const auto& s : firm->services_)
-      if (s.id == id) return true;
-    return false;
+    auto service_known = [&](const std::string& id) {
+      for (const auto& s : firm->services_)
+        if (s.id == id) return true;
+      return false;
   };
 
-  auto read_includes = [&](const YAML::Node& includes, const std::string& where, std::map<std::string, int>& quotas) {
-    for (const auto& q : includes) {
-      auto sid = q.first.as<std::string>();
+  auto read_includes = [&](const YAML::Node& parent, const std::string& where, std::map<std::string, int>& quotas) {
+    for (const auto& q : expect(parent, "includes", YAML::NodeType::Map, where + ": ", "{ statement: 4, reconciliation: unlimited }", err)) {
+      auto sid = text(q.first);
       if (!service_known(sid)) err(q.first, where + ": unknown service '" + sid + "'");
-      auto v = q.second.as<std::string>();
+      auto v = text(q.second);
       if (v == "unlimited" || v == "без ограничений") {
         quotas[sid] = -1;
       } else {
@@ -332,14 +377,22 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
       }
     }
   };
-  for (const auto& t : root["tariffs"]) {
+  for (const auto& t : expect(root, "tariffs", YAML::NodeType::Sequence, "", "[{ id: ..., title: ..., includes: {...} }]", err)) {
+    if (!t.IsMap()) {
+      err(t, "tariff: expected { id: ..., title: ..., includes: {...} }");
+      continue;
+    }
     tariff_def d;
     d.id = scalar(t, "id");
     d.title = scalar(t, "title");
     d.sla = read_sla(t["sla"], "tariff " + d.id, err);
-    read_includes(t["includes"], "tariff " + d.id, d.quotas);
+    read_includes(t, "tariff " + d.id, d.quotas);
     // versions: [{from: 2026-12-01, includes: {...}, prices: {service: rubles}}]
-    for (const auto& v : t["versions"]) {
+    for (const auto& v : expect(t, "versions", YAML::NodeType::Sequence, "tariff " + d.id + ": ", "[{from: 2026-12-01, includes: {...}}]", err)) {
+      if (!v.IsMap()) {
+        err(v, "tariff " + d.id + ": versions: expected {from: YYYY-MM-DD, includes: {...}, prices: {...}}");
+        continue;
+      }
       tariff_version tv;
       tv.from = scalar(v, "from");
       auto where = "tariff " + d.id + " from " + tv.from;
@@ -348,9 +401,9 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
       else if (!d.later.empty() && tv.from <= d.later.back().from)
         err(v, where + ": versions must go in date order, each from a later date");
       if (!v["includes"]) err(v, where + ": expected includes: (the whole list of included services)");
-      read_includes(v["includes"], where, tv.quotas);
-      for (const auto& pr : v["prices"]) {
-        auto sid = pr.first.as<std::string>();
+      read_includes(v, where, tv.quotas);
+      for (const auto& pr : expect(v, "prices", YAML::NodeType::Map, where + ": ", "{ statement: 500 }", err)) {
+        auto sid = text(pr.first);
         if (!service_known(sid)) err(pr.first, where + ": prices: unknown service '" + sid + "'");
         try {
           tv.prices[sid] = pr.second.as<long>();
@@ -364,7 +417,11 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
   }
 
   std::vector<client_def> clients;
-  for (const auto& c : root["clients"]) {
+  for (const auto& c : expect(root, "clients", YAML::NodeType::Sequence, "", "[{ id: ..., name: ..., tariff: ... }]", err)) {
+    if (!c.IsMap()) {
+      err(c, "client: expected a map with id, name, inn, tariff, contacts, ...");
+      continue;
+    }
     auto d = read_client(c, err);
     if (!firm->tariffs_.count(d.info.tariff_id))
       err(c, "client " + d.info.id + ": unknown tariff '" + d.info.tariff_id + "'");
@@ -379,8 +436,14 @@ std::unique_ptr<firm_file> firm_file::parse(const std::string& yaml, const std::
         if (!login.empty() && !firm->staff(login))
           problems.push_back({severity::warning, pos_of(root["clients"], name), "",
                               "client " + c.info.id + ": '" + login + "' is not in staff: (no name for signatures)"});
+  if (!has_errors(problems)) firm->clients_ = client_index(std::move(clients));
+  };
+  try {
+    read();
+  } catch (const YAML::Exception& e) {
+    problems.push_back({severity::error, {name, e.mark.line + 1, e.mark.column + 1}, "", "unexpected structure: " + e.msg});
+  }
   if (has_errors(problems)) return nullptr;
-  firm->clients_ = client_index(std::move(clients));
   return firm;
 }
 
@@ -406,8 +469,13 @@ std::vector<client_def> firm_file::parse_clients(const std::string& yaml, const 
       err(c, "client: expected a map with id, name, inn, tariff, contacts, ...");
       continue;
     }
-    clients.push_back(read_client(c, err));
-    if (positions) positions->push_back(pos_of(c, name));
+    try {
+      auto d = read_client(c, err);
+      clients.push_back(std::move(d));
+      if (positions) positions->push_back(pos_of(c, name));
+    } catch (const YAML::Exception& e) {
+      problems.push_back({severity::error, {name, e.mark.line + 1, e.mark.column + 1}, "", "unexpected structure: " + e.msg});
+    }
   }
   return clients;
 }

@@ -31,6 +31,8 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& fr
   ::iconv_close(cd);
   if (!ok) return std::nullopt;
   out.resize(out.size() - out_left);
+  // iconv's "UTF-8" may let through what RFC 3629 forbids (a UTF-8 or CESU-8 source).
+  if (!is_valid_utf8(out)) return std::nullopt;
   return out;
 }
 
@@ -45,15 +47,39 @@ std::string guess_cyrillic(std::string_view bytes) {
   return c0 > e0 ? "KOI8-R" : "WINDOWS-1251";
 }
 
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0 if there is none. Strict, as the engine is:
+// text it would refuse must never pass as UTF-8 here.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto c = at(0);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || at(1) < lo || at(1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if ((at(k) & 0xC0) != 0x80) return 0;
+  return n;
+}
+
 std::string replace_invalid(std::string_view s) {
   std::string out;
   std::size_t i = 0;
   while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = n > 0 && i + n <= s.size();
-    for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (ok) {
+    if (const auto n = utf8_sequence(s, i)) {
       out.append(s.substr(i, n));
       i += n;
     } else {
@@ -165,18 +191,9 @@ std::string decode_header_text(std::string_view raw) {
 }
 
 bool is_valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n;
-    if (c < 0x80) n = 1;
-    else if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if ((c >> 4) == 0xE) n = 3;
-    else if (c >= 0xF0 && c <= 0xF4) n = 4;
-    else return false;
-    if (i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto n = utf8_sequence(s, i);
+    if (!n) return false;
     i += n;
   }
   return true;

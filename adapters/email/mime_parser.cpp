@@ -93,6 +93,10 @@ void on_warning(gint64 offset, GMimeParserWarning code, const gchar* item, gpoin
   (is_fatal(code) ? log->fatal : log->minor).push_back(std::move(text));
 }
 
+// `s` as UTF-8 the engine accepts: kept when it is, else read as a Cyrillic charset or
+// with U+FFFD for what cannot be read.
+std::string readable(const std::string& s) { return is_valid_utf8(s) ? s : to_utf8(s, "").text; }
+
 std::string header(GMimeObject* obj, const char* name) {
   const char* v = g_mime_object_get_header(obj, name);
   return v ? trim(v) : std::string();
@@ -169,8 +173,15 @@ struct walker {
     } else {
       return;
     }
-    // A path in a file name is never kept: the name is shown, not used as a path.
+    // A path in a file name is never kept: the name is shown, not used as a path. Nor is
+    // a name the engine would refuse: unreadable bytes are read as a Cyrillic charset or
+    // replaced, control characters dropped, and an empty name made up.
+    a.name = readable(a.name);
     if (auto slash = a.name.find_last_of("/\\"); slash != std::string::npos) a.name = a.name.substr(slash + 1);
+    std::erase_if(a.name, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+    a.name = trim(a.name);
+    if (a.name.empty() || a.name == "." || a.name == "..") a.name = fmt::format("attachment-{}", out.attachments.size() + 1);
+    a.content_type = readable(a.content_type);
     out.attachments.push_back(std::move(a));
   }
 
@@ -203,7 +214,8 @@ struct walker {
   }
 
   void walk(GMimeObject* obj) {
-    if (++depth > 20) return;
+    if (depth >= 20) return;  // deeper nesting is not read (and never unbalances the count)
+    ++depth;
     if (GMIME_IS_MULTIPART(obj)) {
       GMimeMultipart* mp = GMIME_MULTIPART(obj);
       GMimeContentType* ct = g_mime_object_get_content_type(obj);
@@ -309,14 +321,15 @@ parsed_mail parse_mail(std::string_view raw) {
   if (!msg.get()) return malformed("no RFC 5322 header block at the start of the message");
   GMimeObject* obj = GMIME_OBJECT(msg.get());
 
-  if (const char* id = g_mime_message_get_message_id(msg.get()); id && *id) {
+  if (const char* id = g_mime_message_get_message_id(msg.get()); id && *id && is_valid_utf8(id)) {
     out.message_id = id;
   } else {
     out.message_id = synthesised_message_id(raw);
     out.message_id_synthesised = true;
   }
-  for (auto& id : parse_ids(header(obj, "References"))) out.references.push_back(std::move(id));
-  if (auto irt = parse_ids(header(obj, "In-Reply-To")); !irt.empty()) {
+  for (auto& id : parse_ids(header(obj, "References")))
+    if (is_valid_utf8(id)) out.references.push_back(std::move(id));
+  if (auto irt = parse_ids(header(obj, "In-Reply-To")); !irt.empty() && is_valid_utf8(irt.front())) {
     out.in_reply_to = irt.front();
     if (std::find(out.references.begin(), out.references.end(), irt.front()) == out.references.end())
       out.references.push_back(irt.front());
@@ -330,9 +343,9 @@ parsed_mail parse_mail(std::string_view raw) {
     InternetAddress* a = internet_address_list_get_address(from, i);
     if (!INTERNET_ADDRESS_IS_MAILBOX(a)) continue;
     const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
-    if (!addr || !std::strchr(addr, '@')) continue;
+    if (!addr || !std::strchr(addr, '@') || !is_valid_utf8(addr)) continue;
     out.from_address = lower(addr);
-    if (const char* name = internet_address_get_name(a)) out.from_name = trim(name);
+    if (const char* name = internet_address_get_name(a)) out.from_name = trim(readable(name));
     // GMime's own decoding loses adjacent padded words; decode the name ourselves when
     // there is exactly one mailbox to take it from.
     if (internet_address_list_length(from) == 1)
@@ -366,6 +379,11 @@ parsed_mail parse_mail(std::string_view raw) {
   out.original = w.plain;
   while (!out.original.empty() && (out.original.back() == '\n' || out.original.back() == ' ')) out.original.pop_back();
   out.text = strip_quotes_and_signature(w.plain);
+  // Every part was decoded to UTF-8 on its own; this holds the whole to it.
+  out.subject = readable(out.subject);
+  out.from_name = readable(out.from_name);
+  out.original = readable(out.original);
+  out.text = readable(out.text);
   for (auto& m : warnings.minor) out.notes.push_back("MIME: " + m);
   return out;
 }

@@ -105,7 +105,7 @@ client_frame parse_client_frame(std::string_view frame, std::size_t max_text_byt
   json j;
   try {
     j = json::parse(frame);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     return bad("bad_json", fmt::format("the frame is not valid JSON: {}", e.what()));
   }
   if (!j.is_object()) return bad("bad_json", "the frame must be a JSON object");

@@ -153,7 +153,8 @@ TEST_CASE("clients: seeded from the firm file, managed over the API, a linked se
   CHECK(seeded >= 20);  // every client of the demo firm
   CHECK(body(list)["clients"][0]["id"] < body(list)["clients"][1]["id"]);
   auto start = c.get("/api/v1/clients?tariff=start&manager=manager");
-  for (const auto& k : body(start)["clients"]) CHECK(k["tariff"] == "start");
+  const auto clients = body(start);  // kept: a range-for over a temporary's member would dangle
+  for (const auto& k : clients["clients"]) CHECK(k["tariff"] == "start");
   auto one = c.get("/api/v1/clients/romashka");
   REQUIRE(one.status == 200);
   CHECK(body(one)["client"]["inn"] == "5260181598");

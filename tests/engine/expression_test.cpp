@@ -85,3 +85,22 @@ TEST_CASE("Truthiness", "[expression]") {
   REQUIRE(e);
   CHECK_FALSE(e->truthy([](std::string_view) { return json(); }));
 }
+
+TEST_CASE("nesting and length are bounded with a clear error, so no condition can exhaust the stack", "[expression]") {
+  std::string error;
+  CHECK(expression::parse(std::string(64, '(') + "1" + std::string(64, ')'), &error));
+  CHECK_FALSE(expression::parse(std::string(65, '(') + "1" + std::string(65, ')'), &error));
+  CHECK_THAT(error, Catch::Contains("вложенность глубже 64"));
+  CHECK_FALSE(expression::parse(std::string(100000, '-') + "1", &error));
+  CHECK_THAT(error, Catch::Contains("длиннее 4096 байт"));
+  std::string nots;
+  for (int i = 0; i < 70; ++i) nots += "не ";
+  CHECK_FALSE(expression::parse(nots + "да", &error));
+  CHECK_THAT(error, Catch::Contains("вложенность"));
+  // A long flat chain is fine: it nests nothing.
+  std::string sum = "1";
+  for (int i = 0; i < 1000; ++i) sum += "+1";
+  auto e = expression::parse(sum, &error);
+  REQUIRE(e);
+  CHECK(e->evaluate([](std::string_view) { return nlohmann::json(); }) == 1001);
+}

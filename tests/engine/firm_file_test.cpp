@@ -363,3 +363,52 @@ tariffs:
   CHECK(has_problem(q, severity::error, 3, "staff boss: notify: expected email or telegram, got 'sms'"));
   CHECK(has_problem(q, severity::error, 4, "staff masha: notify: expected a list like [email, telegram]"));
 }
+
+TEST_CASE("a value of the wrong shape is an error at its place, never an exception", "[firm]") {
+  diagnostics p;
+  firm_file::parse("firm: X\npricing: 5\n", "shape.yaml", p);
+  CHECK(has_problem(p, severity::error, 2, "pricing: expected a map"));
+  CHECK(p.front().pos.column == 10);
+
+  p.clear();
+  auto firm = firm_file::parse(R"(services:
+  - id: a
+    keywords: { x: 1 }
+  - plain
+tariffs:
+  - id: t
+    includes: [a]
+    versions: { from: 2026-01-01 }
+  - id: u
+    includes: { a: { many: 1 } }
+staff: nobody
+clients:
+  - id: c
+    tariff: t
+    tariffs: 7
+    birthdays: { name: x }
+    contacts: [ a@b.ru ]
+  - [c2]
+  - id: c3
+    tariff: t
+    contacts: { email: [ { a: b } ] }
+)", "shapes.yaml", p);
+  CHECK_FALSE(firm);
+  CHECK(has_problem(p, severity::error, 3, "keywords: expected a list"));
+  CHECK(has_problem(p, severity::error, 4, "service: expected"));
+  CHECK(has_problem(p, severity::error, 7, "includes: expected a map"));
+  CHECK(has_problem(p, severity::error, 8, "versions: expected a list"));
+  CHECK(has_problem(p, severity::error, 10, "a: expected a number per month"));
+  CHECK(has_problem(p, severity::error, 11, "staff: expected a list"));
+  CHECK(has_problem(p, severity::error, 15, "tariffs: expected a list"));
+  CHECK(has_problem(p, severity::error, 16, "birthdays: expected a list"));
+  CHECK(has_problem(p, severity::error, 17, "contacts: expected a map"));
+  CHECK(has_problem(p, severity::error, 18, "client: expected a map"));
+  CHECK(has_problem(p, severity::error, 21, "contacts: email: expected an address"));
+
+  p.clear();
+  std::vector<source_pos> at;
+  auto clients = firm_file::parse_clients("clients:\n  - { id: a, contacts: 5, tariffs: [1, {tariff: {x: y}}] }\n", "c.yaml", p, &at);
+  CHECK(clients.size() == at.size());
+  CHECK(has_problem(p, severity::error, 2, "contacts: expected a map"));
+}

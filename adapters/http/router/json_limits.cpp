@@ -35,7 +35,7 @@ nlohmann::json parse_json_object(const std::string& body) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw invalid_request{400, "bad_json", fmt::format("request body is not valid JSON: {}", e.what()), {}};
   }
   if (!j.is_object()) throw invalid_request{400, "bad_json", "request body must be a JSON object", {}};

@@ -1,5 +1,7 @@
 #include "adapters/http/router/studio.hpp"
 
+#include "adapters/http/router/json_limits.hpp"
+
 #include "adapters/http/router/request_parts.hpp"
 
 #include "engine/duration.hpp"
@@ -98,16 +100,13 @@ std::vector<std::string> split_path(std::string_view p) {
 }
 
 json body_object(const std::string& body, const std::set<std::string>& allowed) {
-  json j;
   try {
-    j = json::parse(body.empty() ? std::string("{}") : body);
-  } catch (const json::parse_error& e) {
-    throw invalid{400, "bad_json", fmt::format("request body is not valid JSON: {}", e.what()), {}};
+    auto j = parse_json_object(body.empty() ? std::string("{}") : body);
+    only_fields(j, allowed);
+    return j;
+  } catch (const invalid_request& e) {
+    throw invalid{e.status, e.code, e.message, e.field};
   }
-  if (!j.is_object()) throw invalid{400, "bad_json", "request body must be a JSON object", {}};
-  for (const auto& [k, v] : j.items())
-    if (!allowed.count(k)) throw invalid{400, "unknown_field", fmt::format("unknown field '{}'", k), k};
-  return j;
 }
 
 std::optional<std::string> text_field(const json& j, const std::string& name, bool required) {

@@ -1,5 +1,6 @@
 #include "adapters/email/mime_parser.hpp"
 
+#include "engine/text.hpp"
 #include "tests/adapters/email/fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -134,4 +135,29 @@ TEST_CASE("malformed MIME is reported with where it failed", "[email]") {
   const auto no_from = parse_mail("Subject: x\r\nMessage-ID: <a@b>\r\n\r\nbody\r\n");
   CHECK(no_from.kind == verdict::malformed);
   CHECK(no_from.reason == "header From: missing");
+}
+
+TEST_CASE("attachment names: a path, an empty name and unreadable bytes become names a case can keep", "[email]") {
+  const auto m = parse_mail(fixture("attachment_names.eml"));
+  REQUIRE(m.kind == verdict::message);
+  REQUIRE(m.attachments.size() == 3);
+  CHECK(m.attachments[0].name == "attachment-1");  // filename="dir/": nothing left after the path
+  CHECK(m.attachments[0].bytes == "%PDF-1.4\n");
+  CHECK(m.attachments[1].name == "акт.xlsx");
+  CHECK(m.attachments[2].name == "акт яю.pdf");    // 8-bit windows-1251, read as such
+  for (const auto& a : m.attachments) {
+    CHECK(reglament::valid_utf8(a.name));
+    CHECK(a.name.find_first_of("/\\") == std::string::npos);
+  }
+}
+
+TEST_CASE("UTF-8 the engine would refuse (surrogates, overlong forms, past U+10FFFF) is repaired everywhere", "[email]") {
+  const auto m = parse_mail(fixture("surrogates.eml"));
+  REQUIRE(m.kind == verdict::message);
+  CHECK(reglament::valid_utf8(m.subject));
+  CHECK(reglament::valid_utf8(m.from_name));
+  CHECK(reglament::valid_utf8(m.text));
+  CHECK(reglament::valid_utf8(m.original));
+  CHECK(m.text.find("\xED\xB0\x80") == std::string::npos);
+  CHECK(m.from_address == "olga@romashka.ru");
 }

@@ -49,6 +49,7 @@ TEST_CASE("bad hellos say which field is wrong", "[webchat]") {
 TEST_CASE("frames that are not JSON objects of a known type are refused", "[webchat]") {
   CHECK(error_of(parse_client_frame("not json", 10)).code == "bad_json");
   CHECK(error_of(parse_client_frame("[1]", 10)).code == "bad_json");
+  CHECK(error_of(parse_client_frame(R"({"type":"message","id":1e999})", 10)).code == "bad_json");  // out of range, not a throw
   CHECK(error_of(parse_client_frame(R"({"text":"x"})", 10)).message == "field 'type' is required: \"hello\" or \"message\"");
   CHECK(error_of(parse_client_frame(R"({"type":"typing"})", 10)).message ==
         "unknown frame type 'typing' (expected hello or message)");
