@@ -2,8 +2,12 @@
 
 #include "adapters/email/imap_source.hpp"
 #include "adapters/email/smtp_channel.hpp"
+#include "engine/store/channel_ledger.hpp"
 
 #include <fmt/format.h>
+
+#include <chrono>
+#include <memory>
 
 namespace reglament::email {
 namespace {
@@ -84,7 +88,16 @@ daemon::channel_parts make_channel(daemon::channel_settings& s, const daemon::ch
     smtp.ca_file = cfg.ca_file;
     smtp.timeout_seconds = cfg.timeout_seconds;
     smtp.compose = {cfg.from_address, cfg.from_name, cfg.message_id_domain, cfg.default_subject};
-    parts.outbound = std::make_unique<smtp_channel>(std::move(smtp), env.clk);
+    sent_book book;
+    if (!env.store_path.empty()) {
+      // The store's channel_sent table: what the server accepted is never sent again.
+      auto ledger = std::make_shared<reglament::channel_ledger>(env.store_path);
+      book.sent = [ledger](const std::string& key) { return ledger->find("email", key).has_value(); };
+      book.record = [ledger, clk = env.clk](const std::string& key, const std::string& to, const std::string& id) {
+        ledger->record({"email", key, to, id, {}, clk ? clk->now() : std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now())});
+      };
+    }
+    parts.outbound = std::make_unique<smtp_channel>(std::move(smtp), env.clk, std::move(book));
   }
   if (!cfg.imap_url.empty()) {
     imap_source_settings in;

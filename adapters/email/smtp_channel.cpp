@@ -31,8 +31,8 @@ bool plausible_address(const std::string& a) {
 
 }  // namespace
 
-smtp_channel::smtp_channel(smtp_settings s, const reglament::clock* clk)
-    : settings_(std::move(s)), clock_(clk ? clk : &system_clock_) {
+smtp_channel::smtp_channel(smtp_settings s, const reglament::clock* clk, sent_book book)
+    : settings_(std::move(s)), clock_(clk ? clk : &system_clock_), book_(std::move(book)) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   curl_ = curl_easy_init();
 }
@@ -44,6 +44,8 @@ smtp_channel::~smtp_channel() {
 reglament::delivery_status smtp_channel::deliver(const reglament::outbound_message& m) {
   if (!plausible_address(m.to))
     return {false, true, fmt::format("not an email address: \"{}\"", m.to)};
+  // Accepted by the server before: its "sent" report was lost (a crash, a failed commit).
+  if (book_.sent && book_.sent(m.idempotency_key)) return {true, false, {}};
   const auto now = std::chrono::system_clock::to_time_t(
       std::chrono::time_point_cast<std::chrono::seconds>(clock_->now()));
   const auto mail = compose(m, settings_.compose, now);
@@ -69,7 +71,17 @@ reglament::delivery_status smtp_channel::deliver(const reglament::outbound_messa
   curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(mail.raw.size()));
   const CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(rcpts);
-  if (rc == CURLE_OK) return {true, false, {}};
+  if (rc == CURLE_OK) {
+    if (book_.record) {
+      try {
+        book_.record(m.idempotency_key, m.to, mail.message_id);
+      } catch (const std::exception&) {
+        // The server has the message: reporting a failure would send it again. The
+        // outbox's "sent" fact still keeps it from being offered in the normal case.
+      }
+    }
+    return {true, false, {}};
+  }
 
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);

@@ -3,8 +3,12 @@
 // is configured). An SMTP 5xx answer is permanent (the outbox dead-letters at once), a 4xx
 // or a connection problem is transient (retried with backoff); a refused login is
 // transient too, because fixing the configuration is what helps, not dropping the mail.
-// SMTP has no idempotency of its own: the Message-ID derived from the idempotency key
-// lets the recipient's mail client recognise a resend after a crash as the same message.
+// SMTP has no idempotency of its own, so the channel keeps a book of what the server
+// accepted (the store's channel_sent table in the daemon): a message found there is not
+// sent again, whether the outbox offers it again because its "sent" report was not
+// committed or because the daemon restarted. Only a crash between the server's 250 and
+// the book's record can still resend; the Message-ID derived from the idempotency key then
+// lets the recipient's mail client recognise the copy as the same message.
 // deliver() is called from the delivery thread; a mutex keeps one transfer at a time.
 #pragma once
 
@@ -28,10 +32,17 @@ struct smtp_settings {
   compose_options compose;
 };
 
+// What the SMTP server already accepted, by outbox idempotency key. Either function may
+// be empty (no book: every offer is sent). `record` is durable when it returns.
+struct sent_book {
+  std::function<bool(const std::string& key)> sent;
+  std::function<void(const std::string& key, const std::string& to, const std::string& message_id)> record;
+};
+
 class smtp_channel final : public reglament::channel {
  public:
   // `clk` (for Date) may be null: the system clock; if not, it must outlive the channel.
-  explicit smtp_channel(smtp_settings s, const reglament::clock* clk = nullptr);
+  explicit smtp_channel(smtp_settings s, const reglament::clock* clk = nullptr, sent_book book = {});
   ~smtp_channel() override;
   smtp_channel(const smtp_channel&) = delete;
   smtp_channel& operator=(const smtp_channel&) = delete;
@@ -42,6 +53,7 @@ class smtp_channel final : public reglament::channel {
  private:
   smtp_settings settings_;
   const reglament::clock* clock_;
+  sent_book book_;
   reglament::system_clock_source system_clock_;
   std::mutex mutex_;
   void* curl_ = nullptr;  // CURL*, reused so the connection stays open between messages

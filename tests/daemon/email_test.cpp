@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <regex>
 #include <set>
 
 using namespace reglament::testing;
@@ -202,6 +203,10 @@ TEST_CASE("reglamentd takes clients' email by IMAP and answers by SMTP", "[integ
   CHECK_THAT(ignored()["reason"].get<std::string>(), Catch::Contains("Auto-Submitted"));
   CHECK(cases_of(c, "romashka").size() == 1);
   CHECK(received_messages(c, id).size() == 2);
+  // The source logs the item after saving its cursor: from then on a kill cannot make it
+  // read the item again (before, it may, and the channel error would be kept once more).
+  static const std::regex logged_after_cursor(R"(msg="email: INBOX UID [0-9]+ ignored: auto-reply)");
+  REQUIRE(settled([&] { return std::regex_search(d->log(), logged_after_cursor); }));
 
   // 6. Killed and restarted: nothing fetched or sent twice.
   REQUIRE(settled([&] { return nothing_queued_for_email(c); }));

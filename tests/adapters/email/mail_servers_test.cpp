@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
 
 using namespace reglament::email;
 using namespace reglament::email::testing;
@@ -181,6 +182,31 @@ TEST_CASE("SMTP delivers a threaded mail with an encoded Russian subject", "[ema
   REQUIRE(channel.deliver(m).ok);
   REQUIRE(smtp.received().size() == 2);
   CHECK(parse_mail(smtp.received()[1]).message_id == back.message_id);
+}
+
+TEST_CASE("SMTP with a sent book never sends the same outbox message twice", "[email][integration]") {
+  smtp_server smtp(scratch("smtp-book"));
+  smtp_settings s;
+  s.url = smtp.url();
+  s.starttls = false;
+  s.compose = {"office@buh-firm.ru", "Бухгалтерия «Ромашка»", "buh-firm.ru", "Ваше обращение"};
+  std::map<std::string, std::pair<std::string, std::string>> book;  // key -> (to, Message-ID)
+  sent_book b{[&](const std::string& key) { return book.count(key) > 0; },
+              [&](const std::string& key, const std::string& to, const std::string& id) { book[key] = {to, id}; }};
+  smtp_channel channel(s, nullptr, b);
+  const reglament::outbound_message m{"c4-m2", "email", "anna@romashka.ru", "Счёт во вложении.", 4};
+
+  REQUIRE(channel.deliver(m).ok);
+  REQUIRE(book.count("c4-m2") == 1);
+  CHECK(book["c4-m2"].first == "anna@romashka.ru");
+  CHECK(book["c4-m2"].second == intake::message_id_for("c4-m2", 4, "buh-firm.ru"));
+  // Offered again (its "sent" report was lost): reported sent, not sent again.
+  CHECK(channel.deliver(m).ok);
+  CHECK(smtp.received().size() == 1);
+  // A refused message is not in the book, so a retry after the fault does send it.
+  const reglament::outbound_message later{"c4-m3", "email", "full@romashka.ru", "Напоминание", 4};
+  CHECK_FALSE(channel.deliver(later).ok);
+  CHECK(book.count("c4-m3") == 0);
 }
 
 TEST_CASE("SMTP 5xx is permanent, 4xx and connection failures are transient", "[email][integration]") {
