@@ -5,7 +5,7 @@
 namespace reglament {
 namespace {
 
-constexpr std::array<std::pair<staff_action::kind, const char*>, 10> action_names{{
+constexpr std::array<std::pair<staff_action::kind, const char*>, 11> action_names{{
     {staff_action::kind::choose, "choose"},
     {staff_action::kind::submit, "submit"},
     {staff_action::kind::done, "done"},
@@ -16,6 +16,7 @@ constexpr std::array<std::pair<staff_action::kind, const char*>, 10> action_name
     {staff_action::kind::correct, "correct"},
     {staff_action::kind::call, "call"},
     {staff_action::kind::visit, "visit"},
+    {staff_action::kind::send, "send"},
 }};
 
 }  // namespace

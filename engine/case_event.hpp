@@ -39,6 +39,7 @@ struct staff_action {
     correct,   // the manager names the service the tariff check should have found: values.service
     call,      // a phone call, any time: values.who, values.when?, values.direction (in|out), reason = summary
     visit,     // an office visit, any time: values.who, values.when?, reason = summary
+    send,      // an editable say: values.text, the reply as the manager leaves it (absent: as prepared)
   };
   // Logged at any time, on any step, even on a closed case: note, call, visit.
   static bool any_time(kind k) { return k == kind::note || k == kind::call || k == kind::visit; }

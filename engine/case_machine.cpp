@@ -127,7 +127,7 @@ struct running : sc::simple_state<running, open_case> {};
 struct waiting_timer : sc::simple_state<waiting_timer, open_case> {};
 struct waiting_manager : takes_staff<waiting_manager> {
   static bool accepts(k a) {
-    return a == k::choose || a == k::submit || a == k::done || a == k::skip || a == k::correct;
+    return a == k::choose || a == k::submit || a == k::done || a == k::skip || a == k::correct || a == k::send;
   }
 };
 struct waiting_client : takes_staff<waiting_client> {

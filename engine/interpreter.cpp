@@ -74,6 +74,8 @@ const char* greeting_for(int local_hour, bool english) {
 // "sla:KIND:escalate" for the director after it.
 constexpr std::string_view sla_prefix = "sla:";
 constexpr std::string_view sla_escalation = ":escalate";
+constexpr const char* prepared_reply = "prepared_reply";  // the editable say's text, as prepared
+constexpr std::size_t max_reply_bytes = 64 * 1024;
 
 std::string local_time_text(timestamp t, std::chrono::minutes offset) {
   auto local = std::chrono::floor<std::chrono::minutes>(t + offset);
@@ -393,17 +395,36 @@ class interpreter::run {
     return who;
   }
 
-  void queue_to_client(const step& st, std::string text, const std::vector<std::string>& buttons = {}) {
+  // `reviewed`: who sent it from an editable say, and what was prepared if they changed it.
+  void queue_to_client(const step& st, std::string text, const std::vector<std::string>& buttons = {},
+                       const json& reviewed = json()) {
     if (s_.channel.empty() || s_.sender.empty()) {
       fail(st.id, "the case has no client channel to send the message to");
       return;
     }
     json data{{"outbox", s_.outbox_count + 1}, {"channel", s_.channel}, {"to", s_.sender}, {"text", std::move(text)}};
     if (!buttons.empty()) data["buttons"] = buttons;
+    if (reviewed.is_object())
+      for (const auto& [k, v] : reviewed.items()) data[k] = v;
     emit(fact_kind::message_queued, st.id, std::move(data));
     // The automatic opening message is an acknowledgement, not the first reply.
     auto root = root_book();
     if (!opening || (root && root->sla && root->sla->greeting_counts)) sla_met("first_reply", st.id);
+  }
+
+  // The manager sends an editable say's reply, changed or as prepared, and the case goes on.
+  void send_reviewed(const step& st, std::string text, const std::string& actor) {
+    const auto prepared = as_text(s_.vars.value(prepared_reply, json()));
+    json reviewed{{"actor", actor}};
+    if (text != prepared) {
+      reviewed["edited"] = true;
+      reviewed["prepared"] = prepared;
+    }
+    cancel_timers_of(st.id);
+    queue_to_client(st, std::move(text), st.buttons, reviewed);
+    if (!s_.error.empty()) return;
+    emit(fact_kind::step_left, st.id, {{"exit", "next"}, {"target", st.find_exit("next")->target}});
+    walk(st.find_exit("next")->target);
   }
 
   // Issues the case's invoice: the next number of the year, the sum, the due date.
@@ -490,6 +511,12 @@ class interpreter::run {
             return {};
           }
           t = &it->second;
+        }
+        if (st.editable) {
+          // The manager reads it first: the prepared text waits in a case variable.
+          emit(fact_kind::variable_set, st.id, {{"name", prepared_reply}, {"value", render_text(b, *t)}});
+          wait(st, waits_for::manager);
+          return {};
         }
         queue_to_client(st, render_text(b, *t), st.buttons);
         if (!s_.error.empty()) return {};
@@ -892,6 +919,23 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
       if (state.vars.value("service", json()) == json(service))
         return refuse(fmt::format("the tariff check already found '{}'", service));
       r.correct(*st, *check, service, a.actor);
+      break;
+    }
+    case k::send: {
+      if (st->kind != step_kind::say || !st->editable)
+        return refuse(fmt::format("step '{}' has no prepared reply to send: only a say step with editable: true "
+                                  "waits for one",
+                                  st->id));
+      std::string text = as_text(state.vars.value(prepared_reply, json()));
+      if (auto it = a.values.find("text"); it != a.values.end() && !it->is_null()) {
+        if (!it->is_string()) return refuse("values.text must be a string: the reply to send");
+        text = it->get<std::string>();
+      }
+      if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return refuse("the reply is empty: write the text or send the prepared one");
+      if (text.size() > max_reply_bytes)
+        return refuse(fmt::format("the reply is {} bytes; at most {} are sent", text.size(), max_reply_bytes));
+      r.send_reviewed(*st, std::move(text), a.actor);
       break;
     }
     case k::note:

@@ -93,6 +93,9 @@ struct step {
   std::string timeout_variable;
   std::optional<duration> pause;    // wait: time, for:
   std::vector<std::string> buttons;  // say: reply buttons channels with buttons show
+  // say: the manager reads the prepared text, may edit it, and sends it (staff action
+  // `send`); the case waits for the manager meanwhile.
+  bool editable = false;
   std::optional<expression> amount;  // invoice: the sum in rubles
   std::optional<duration> due;       // invoice: pay within (working days count the calendar)
   std::string due_variable;          // invoice: due: VARIABLE, as timeout_variable

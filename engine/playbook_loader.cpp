@@ -75,7 +75,7 @@ constexpr std::array<std::string_view, 3> common_keys{"id", "title", "instructio
 // Keys a step of each kind may carry besides the common ones.
 std::vector<std::string_view> kind_specific_keys(step_kind k) {
   switch (k) {
-    case step_kind::say: return {"say", "buttons", "next"};
+    case step_kind::say: return {"say", "buttons", "editable", "next"};
     case step_kind::task: return {"task", "next", "on_skip", "timeout"};
     case step_kind::choice: return {"choice", "options", "timeout"};
     case step_kind::form: return {"form", "fields", "next"};
@@ -558,6 +558,7 @@ class loader {
       case step_kind::say:
         load_message(n["say"], s, "say");
         if (n["buttons"]) load_buttons(n["buttons"], s);
+        if (n["editable"]) s.editable = boolean(n["editable"], "editable");
         next();
         break;
       case step_kind::task:

@@ -236,7 +236,7 @@ class player {
       return fail(n, "expected e.g. `manager: {choose: \"Готово\"}`, `manager: done` or `director: {decide: \"Дать скидку\"}`");
     }
     auto kind = staff_action_kind_from_string(verb);
-    if (!kind) return fail(n, "unknown action '" + verb + "' (choose, submit, done, skip, decide, paid, note, correct)");
+    if (!kind) return fail(n, "unknown action '" + verb + "' (choose, submit, done, skip, decide, paid, note, correct, send)");
     a.what = *kind;
     if (arg) {
       if (a.what == staff_action::kind::submit) {
@@ -245,6 +245,8 @@ class player {
         a.values["amount"] = yaml_to_json(arg);
       } else if (a.what == staff_action::kind::skip || a.what == staff_action::kind::note) {
         a.reason = scalar_text(arg);
+      } else if (a.what == staff_action::kind::send) {
+        if (!arg.IsNull()) a.values["text"] = scalar_text(arg);  // `manager: send` alone: as prepared
       } else {
         a.option = scalar_text(arg);
       }

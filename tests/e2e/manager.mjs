@@ -1,7 +1,7 @@
 // A manager handles an in-tariff request and a paid one in the staff app; the clients'
 // messages arrive through POST /api/v1/inbound, and the pages follow by live updates.
 import { screenshot, check } from './lib/browser.mjs';
-import { open, clientWrites, getJson, noProblems, main } from './lib/staff.mjs';
+import { open, clientWrites, getJson, apiHeaders, noProblems, main } from './lib/staff.mjs';
 
 const base = process.argv[2];
 
@@ -56,6 +56,30 @@ await main(async () => {
   const inv = invoices.invoices.find((i) => i.case === paid);
   check(inv && inv.status === 'paid', `the invoice is paid: ${JSON.stringify(inv)}`);
   await screenshot(page, 'manager-paid-done');
+
+  // A reply the playbook lets the manager edit: the complaint's explanation to the client.
+  const post = async (path, body) => {
+    const r = await fetch(`${base}${path}`, { method: 'POST', headers: apiHeaders({ 'Content-Type': 'application/json' }), body: JSON.stringify(body) });
+    check(r.ok, `POST ${path}: ${r.status} ${await r.clone().text()}`);
+    return r.json();
+  };
+  const complaint = (await post('/api/v1/situations', { playbook: 'complaint', client: 'vektor' })).case;
+  await post(`/api/v1/cases/${complaint}/actions`, { action: 'submit', step: 'find_out', values: { complaint: 'Ошибка в расчёте', client_wants: 'Объяснений' } });
+  await post(`/api/v1/cases/${complaint}/actions`, { action: 'decide', step: 'director', option: 'Объяснить клиенту' });
+  await post(`/api/v1/cases/${complaint}/actions`, { action: 'submit', step: 'explain', values: { explanation: 'расчёт сделан по табелю от 20 ноября.' } });
+  await page.goto(`${base}/#/cases/${complaint}`);
+  const reply = page.locator('section.step textarea.reply');
+  await reply.waitFor();
+  const prepared = await reply.inputValue();
+  check(prepared.startsWith('Игорь Петрович, расчёт сделан по табелю от 20 ноября.'), `the prepared reply is shown: ${prepared}`);
+  await screenshot(page, 'manager-editable-reply');
+  const edited = `${prepared}\nТабель прикладываем ещё раз.`;
+  await reply.fill(edited);
+  await page.locator('section.step button.primary', { hasText: 'Отправить клиенту' }).click();
+  await page.locator('.conversation .msg.out', { hasText: 'Табель прикладываем ещё раз' }).waitFor();
+  const sent = (await getJson(base, `/api/v1/cases/${complaint}`)).journal.find((e) => e.kind === 'message_queued' && e.step === 'tell_explain');
+  check(sent && sent.data.text === edited && sent.data.edited === true && sent.data.prepared === prepared,
+    `the edited reply went out and the prepared one is journaled: ${JSON.stringify(sent)}`);
 
   // English on the switch.
   await page.click('button.lang[lang=en]');

@@ -28,6 +28,19 @@ struct fixture : fakes::shipped_sandbox {
     return id;
   }
   case_state state(case_id id) { return *st.load_case(id); }
+  // A complaint the director answered with "explain": at the explanation the manager reviews.
+  case_id at_explanation() {
+    auto r = box->start("complaint", "vektor");
+    REQUIRE(r.error.empty());
+    auto act = [&](staff_action::kind k, const std::string& step, const std::string& option, nlohmann::json values,
+                   const std::string& who) {
+      REQUIRE(box->act(r.id, {k, step, option, std::move(values), "", who}).error.empty());
+    };
+    act(staff_action::kind::submit, "find_out", "", {{"complaint", "Ошибка"}, {"client_wants", "Пояснить"}}, "manager");
+    act(staff_action::kind::decide, "director", "Объяснить клиенту", {}, "director");
+    act(staff_action::kind::submit, "explain", "", {{"explanation", "расчёт сделан по табелю."}}, "manager");
+    return r.id;
+  }
   std::string answer(case_id id) {
     for (const auto& e : st.journal(id))
       if (e.what.kind == fact_kind::client_replied) return e.what.data.value("answer", "");
@@ -204,4 +217,63 @@ TEST_CASE("the firm's payment terms override the playbook's defaults", "[engine]
 
   firm_file::parse("pricing: { payment_due: скоро }\n", "bad.yaml", problems);
   CHECK(has_errors(problems));
+}
+
+TEST_CASE("an editable say waits for the manager, who sends the reply as prepared or changed", "[engine][store]") {
+  fixture f;
+  const auto id = f.at_explanation();
+  auto act = [&](staff_action::kind k, const std::string& step, const std::string& option, nlohmann::json values) {
+    return f.box->act(id, {k, step, option, std::move(values), "", "manager"});
+  };
+
+  // Nothing goes out yet: the prepared text waits for the manager.
+  auto s = f.state(id);
+  CHECK(s.step == "tell_explain");
+  CHECK(s.status == case_status::waiting_manager);
+  const auto prepared = s.vars.value("prepared_reply", "");
+  CHECK(prepared == "Игорь Петрович, расчёт сделан по табелю. Если остались вопросы — напишите, обсудим.");
+  const auto queued_before = s.outbox_count;
+
+  // A send elsewhere, an empty or oversized reply, a non-text value: refused, nothing written.
+  CHECK_THAT(act(staff_action::kind::send, "tell_explain", "", {{"text", " \n "}}).error,
+             Catch::Contains("the reply is empty"));
+  CHECK_THAT(act(staff_action::kind::send, "tell_explain", "", {{"text", std::string(70000, 'a')}}).error,
+             Catch::Contains("at most 65536"));
+  CHECK_THAT(act(staff_action::kind::send, "tell_explain", "", {{"text", 5}}).error, Catch::Contains("values.text"));
+  CHECK(f.state(id).outbox_count == queued_before);
+
+  // The manager adds a line: the edited text goes out, the prepared one is journaled beside it.
+  const std::string edited = prepared + "\nПункт 4.2 договора — во вложении.";
+  REQUIRE(act(staff_action::kind::send, "tell_explain", "", {{"text", edited}}).error.empty());
+  nlohmann::json queued;
+  for (const auto& e : f.st.journal(id))
+    if (e.what.kind == fact_kind::message_queued && e.what.step == "tell_explain") queued = e.what.data;
+  CHECK(queued["text"] == edited);
+  CHECK(queued["edited"] == true);
+  CHECK(queued["prepared"] == prepared);
+  CHECK(queued["actor"] == "manager");
+  CHECK(f.state(id).step == "wait_feedback");
+  CHECK(f.state(id).status == case_status::waiting_client);
+  CHECK(f.st.verify_replay().differences.empty());
+}
+
+TEST_CASE("an editable say sent without a text goes out as prepared, marked unedited", "[engine][store]") {
+  fixture f;
+  const auto id = f.at_explanation();
+  const auto prepared = f.state(id).vars.value("prepared_reply", "");
+  REQUIRE(f.box->act(id, {staff_action::kind::send, "tell_explain", "", {}, "", "manager"}).error.empty());
+  nlohmann::json queued;
+  for (const auto& e : f.st.journal(id))
+    if (e.what.kind == fact_kind::message_queued && e.what.step == "tell_explain") queued = e.what.data;
+  CHECK(queued["text"] == prepared);
+  CHECK_FALSE(queued.contains("edited"));
+  CHECK(queued["actor"] == "manager");
+}
+
+TEST_CASE("sending is refused at a step that prepares no reply", "[engine]") {
+  fixture f;
+  auto id = f.say("Пришлите, пожалуйста, акт сверки с поставщиком");
+  REQUIRE(f.state(id).status == case_status::waiting_manager);  // at a form, not a say
+  auto r = f.box->act(id, {staff_action::kind::send, f.state(id).step, "", {{"text", "Счёт"}}, "", "manager"});
+  CHECK_THAT(r.error, Catch::Contains("has no prepared reply to send"));
 }

@@ -126,7 +126,7 @@ TEST_CASE("Broken YAML gives one diagnostic and no playbook", "[playbook]") {
 TEST_CASE("Loader errors point at the line and column", "[playbook]") {
   struct row { const char* file; int line, column; const char* step; const char* fragment; };
   const row rows[] = {
-      {"unknown_key.yaml", 5, 5, "greet", "неизвестный ключ «wait_for» в шаге say (допустимы: id, title, instruction, say, buttons, next)"},
+      {"unknown_key.yaml", 5, 5, "greet", "неизвестный ключ «wait_for» в шаге say (допустимы: id, title, instruction, say, buttons, editable, next)"},
       {"unknown_kind.yaml", 3, 5, "greet", "неизвестный вид шага «ask»"},
       {"say_with_other_kind.yaml", 6, 10, "quote", "«say:» нельзя совмещать с «form:»"},
       {"bad_duration.yaml", 5, 10, "pause", "непонятное слово «попугая»"},

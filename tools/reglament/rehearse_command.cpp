@@ -208,6 +208,13 @@ int rehearsal::run(const rehearsal_options& o) {
             } while (v.empty());
             a.values[f.variable] = v;
           }
+        } else if (stp->kind == step_kind::say) {
+          // An editable reply: shown as prepared; an empty answer sends it unchanged.
+          out_ << "  Подготовленный ответ клиенту:\n  «" << s->vars.value("prepared_reply", "") << "»\n";
+          std::string text;
+          if (!ask("  Ваш текст (пусто — отправить как есть): ", text)) return 0;
+          a.what = staff_action::kind::send;
+          if (!text.empty()) a.values["text"] = text;
         } else if (stp->kind == step_kind::task) {
           out_ << "   1. Выполнено\n   2. Пропустить (с причиной)\n";
           if (!ask_number(2, "", pick)) return 0;

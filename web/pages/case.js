@@ -144,6 +144,20 @@ async function render(root, ctx) {
         } }, t('case.paid'))));
     } else if (step.kind === 'wait_client') {
       parts.push(h('p', { class: 'muted' }, t('case.wait.client')));
+    } else if (step.kind === 'say' && step.editable) {
+      // The playbook lets the manager read the prepared reply and change it before it goes.
+      const replyId = uid('reply');
+      const reply = h('textarea', { id: replyId, rows: 8, class: 'reply', oninput: () => { dirty = true; } });
+      reply.value = step.prepared || '';
+      const send = () => {
+        if (!reply.value.trim()) { reply.focus(); replace(flash, h('p', { class: 'notice error', role: 'alert' }, t('case.reply.empty'))); return; }
+        act({ action: 'send', step: step.id, values: { text: reply.value } }, t('case.reply.sent'));
+      };
+      parts.push(h('label', { for: replyId }, t('case.reply.label')), reply,
+        (step.buttons || []).length ? h('p', { class: 'muted' }, t('case.reply.buttons', { buttons: step.buttons.join(' · ') })) : null,
+        h('div', { class: 'buttons' },
+          h('button', { type: 'button', class: 'primary', onclick: send }, t('case.reply.send')),
+          h('button', { type: 'button', onclick: () => { reply.value = step.prepared || ''; dirty = false; } }, t('case.reply.reset'))));
     }
     return parts;
   }

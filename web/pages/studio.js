@@ -321,6 +321,9 @@ function drawRehearsal(out, st) {
         reason, h('button', { type: 'button', onclick: () => post('actions', { action: 'skip', step: s.id, reason: reason.value }) }, t('studio.reh.skip')));
     } else if (s.kind === 'wait_payment') {
       act.push(h('button', { type: 'button', onclick: () => post('actions', { action: 'paid', step: s.id }) }, t('studio.reh.paid')));
+    } else if (s.kind === 'say' && c.status === 'waiting_manager') {
+      // An editable reply: the rehearsal sends it as prepared.
+      act.push(h('button', { type: 'button', onclick: () => post('actions', { action: 'send', step: s.id }) }, t('studio.reh.send')));
     } else if (c.status === 'waiting_manager' || c.status === 'waiting_director') {
       const action = c.status === 'waiting_director' ? 'decide' : 'choose';
       for (const ch of s.choices) act.push(h('button', { type: 'button', class: 'choice', onclick: () => post('actions', { action, step: s.id, option: ch.label }) }, ch.label), ' ');

@@ -572,6 +572,12 @@ void api::get_case(const std::shared_ptr<context>& c, case_id id) {
                 {"prompt", show(s->prompt)},
                 {"choices", choices},
                 {"fields", fields}};
+        // An editable say waiting for the manager: the reply as prepared, to edit and send.
+        if (s->kind == step_kind::say && s->editable && state->status == case_status::waiting_manager) {
+          step["editable"] = true;
+          step["prepared"] = state->vars.value("prepared_reply", "");
+          step["buttons"] = s->buttons;
+        }
       } else {
         step = {{"id", state->step}};
       }
@@ -631,7 +637,7 @@ void api::act(const std::shared_ptr<context>& c, case_id id) {
   auto kind = staff_action_kind_from_string(action);
   if (!kind)
     throw invalid{400, "bad_action",
-                  fmt::format("unknown action '{}' (expected choose, submit, done, skip, decide, paid, note, correct, call, visit)", action),
+                  fmt::format("unknown action '{}' (expected choose, submit, done, skip, decide, paid, note, correct, call, visit, send)", action),
                   "action"};
   staff_action a;
   a.what = *kind;
