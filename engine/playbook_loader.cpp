@@ -352,7 +352,11 @@ class loader {
       error(n, {}, "sla: ожидалось on или словарь { first_reply, idle, deadline, greeting_counts }");
       return;
     }
-    for (const auto& [key, value, key_node] : entries(n, {})) {
+    for (const auto& e : entries(n, {})) {
+      // Named references, not a structured binding: clang 14 cannot capture one in a lambda.
+      const auto& key = e.key;
+      const auto& value = e.value;
+      const auto& key_node = e.key_node;
       if (key == "greeting_counts") {
         policy.greeting_counts = boolean(value, "sla.greeting_counts");
         continue;
