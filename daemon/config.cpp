@@ -58,6 +58,14 @@ read_timeout_seconds = 30
 dir = "var/spool"
 channels = ["email", "telegram", "webchat", "api", "staff"]
 
+[outbox]
+# A delivery the channel failed (an SMTP 4xx, a server down, Telegram 5xx) is tried again
+# after retry_first_seconds, the wait doubling up to retry_max_seconds; after max_attempts
+# failures the message is a dead letter the staff see (and can send again).
+retry_first_seconds = 30
+retry_max_seconds = 3600
+max_attempts = 8
+
 [attachments]
 dir = "var/attachments"     # files that came with messages, named by their sha256
 max_bytes = 26214400        # 25 MiB; a larger file is refused with a clear error
@@ -256,7 +264,8 @@ void apply_auth(daemon_config& c, const toml::table& t) {
 
 void apply(daemon_config& c, const toml::table& root) {
   check_keys(root, "(top level)",
-             {"store", "playbooks", "firm", "calendar", "http", "spool", "attachments", "channels", "web", "auth", "log"});
+             {"store", "playbooks", "firm", "calendar", "http", "spool", "outbox", "attachments", "channels", "web", "auth",
+              "log"});
   if (const auto* t = section(root, "store")) {
     check_keys(*t, "store", {"path", "synchronous"});
     if (const auto* n = t->get("path")) c.store.path = get_string(*n, "store.path");
@@ -312,6 +321,21 @@ void apply(daemon_config& c, const toml::table& root) {
     } catch (const std::runtime_error& e) {
       throw config_error(e.what());  // already "spool.key: problem"
     }
+  }
+  if (const auto* t = section(root, "outbox")) {
+    check_keys(*t, "outbox", {"retry_first_seconds", "retry_max_seconds", "max_attempts"});
+    auto read = [&](const char* key, int& out, int lo, int hi) {
+      if (const auto* n = t->get(key)) {
+        auto v = get_int(*n, std::string("outbox.") + key);
+        if (v < lo || v > hi) bad(std::string("outbox.") + key, fmt::format("expected {}..{}, got {}", lo, hi, v));
+        out = static_cast<int>(v);
+      }
+    };
+    read("retry_first_seconds", c.outbox.retry_first_seconds, 1, 86400);
+    read("retry_max_seconds", c.outbox.retry_max_seconds, 1, 7 * 86400);
+    read("max_attempts", c.outbox.max_attempts, 1, 100);
+    if (c.outbox.retry_max_seconds < c.outbox.retry_first_seconds)
+      bad("outbox.retry_max_seconds", "must not be shorter than outbox.retry_first_seconds");
   }
   if (const auto* t = section(root, "attachments")) {
     check_keys(*t, "attachments", {"dir", "max_bytes"});

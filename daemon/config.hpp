@@ -68,6 +68,12 @@ struct daemon_config {
     // at start (tests, provisioning); empty: none.
     std::string bootstrap_token_file;
   } auth;
+  // The outbox dispatcher's retries (engine/outbox_dispatcher.hpp).
+  struct {
+    int retry_first_seconds = 30;
+    int retry_max_seconds = 3600;
+    int max_attempts = 8;
+  } outbox;
   struct {
     std::string dir = "var/attachments";              // content-addressed files (sha256 names)
     std::uint64_t max_bytes = 25 * 1024 * 1024;       // one file larger than this is refused

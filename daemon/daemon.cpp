@@ -16,6 +16,7 @@
 #include "adapters/staff/staff_channel.hpp"
 #include "adapters/telegram/config.hpp"
 #include "engine/case_engine.hpp"
+#include "engine/channel_health.hpp"
 #include "engine/interpreter.hpp"
 #include "engine/live_firm.hpp"
 #include "engine/firm_file.hpp"
@@ -71,6 +72,7 @@ void stop_and_join(std::mutex& m, std::condition_variable& cv, bool& stop, std::
 // the threads that use them.
 struct reglamentd::parts {
   system_clock_source clock;
+  channel_health health{clock};  // what the sources and the dispatcher last found; the staff app shows it
   weekly_calendar calendar;
   metric_registry metrics;
   std::unique_ptr<sqlite_store> store;  // the writer's connection
@@ -243,6 +245,7 @@ void reglamentd::start_channels() {
   gopt.attachments_dir = cfg_.attachments.dir;
   gopt.max_attachment_bytes = cfg_.attachments.max_bytes;
   gopt.metrics = &p.metrics;
+  gopt.health = &p.health;
   auto* disp = p.dispatcher.get();
   gopt.on_commit = [disp] { disp->notify(); };
   try {
@@ -261,6 +264,7 @@ void reglamentd::start_channels() {
   env.registry = p.clients.get();
   env.store_path = cfg_.store.path;
   p.channels = registry.build(cfg_.channels, env, log_);
+  for (const auto& c : p.channels) p.health.add(c.name, c.parts.inbound != nullptr, c.parts.outbound != nullptr);
   // What the dispatcher delivers each channel with: the spool, unless an adapter runs.
   std::map<std::string, channel*> outbound;
   for (auto& sp : p.spools)
@@ -292,6 +296,7 @@ void reglamentd::start_channels() {
                              }};
     p.staff_notices = std::make_unique<staff::staff_channel>(*p.firm, outbound, in_app, std::move(progress));
     p.dispatcher->add_channel("staff", p.staff_notices.get());
+    p.health.add("staff", false, true);
   }
 }
 
@@ -432,9 +437,21 @@ void reglamentd::start() {
   auto& step_seconds = p.metrics.get_histogram(
       "reglament_step_seconds", "Time the engine spent on one event, in seconds",
       {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1});
+  outbox_dispatcher::options dopt;
+  dopt.retry_base = std::chrono::seconds(cfg_.outbox.retry_first_seconds);
+  dopt.retry_cap = std::chrono::seconds(cfg_.outbox.retry_max_seconds);
+  dopt.max_attempts = cfg_.outbox.max_attempts;
   p.dispatcher = std::make_unique<outbox_dispatcher>(
-      *p.dispatch_store, p.clock, outbox_dispatcher::through(*p.writer_, &step_seconds));
+      *p.dispatch_store, p.clock, outbox_dispatcher::through(*p.writer_, &step_seconds), dopt);
   p.dispatcher->set_metrics(&p.metrics);
+  // Every delivery's result is the channel's health the staff app shows.
+  p.dispatcher->on_result([health = &p.health](const std::string& channel, const delivery_status& st,
+                                               const delivery_result& r) {
+    if (st.ok)
+      health->delivered(channel);
+    else
+      health->delivery_failed(channel, r.error, st.permanent, r.dead ? std::nullopt : std::optional<timestamp>(r.retry_at));
+  });
   try {
     p.spools = spool::register_channels(cfg_.spool, *p.dispatcher, &p.clock);
   } catch (const std::exception& e) {
@@ -498,6 +515,11 @@ void reglamentd::start() {
   p.studio = std::make_unique<http::studio>(*p.writer_, *p.store, *p.reads, p.books, stopt);
   aopt.studio_routes = p.studio.get();
   aopt.events = p.events;
+  aopt.health = &p.health;
+  // A channel that starts or stops failing is news for every open staff app.
+  p.health.on_change([events = p.events](const channel_health::entry& e) {
+    events->publish("channel", http::channel_health_json(e));
+  });
   aopt.now = &p.clock;
   // Working minutes from `from` to `to`: the largest m with add(from, m working minutes) <= to.
   aopt.working_minutes = [cal = &p.calendar](timestamp from, timestamp to) -> std::int64_t {

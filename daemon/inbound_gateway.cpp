@@ -162,4 +162,12 @@ void inbound_gateway::save_cursor(const std::string& channel, const std::string&
   channels_.save_cursor(channel, key, value, clock_.now());
 }
 
+void inbound_gateway::report(const std::string& channel, const source_report& r) {
+  if (!opt_.health) return;
+  if (r.ok)
+    opt_.health->inbound_ok(channel);
+  else
+    opt_.health->inbound_failed(channel, r.error, r.retry_in);
+}
+
 }  // namespace reglament::daemon

@@ -3,12 +3,14 @@
 // to case_engine::inbound and answers after the commit; a refused message is kept as a
 // channel error with its JSON form, so nothing a source accepted is dropped. reject()
 // keeps what a source could not parse; attachments are written content-addressed under
-// the attachments dir; cursors live in the store. Thread-safe: any number of source
-// threads may call it at once. It parses nothing and knows no channel.
+// the attachments dir; cursors live in the store; a source's reports on its server go to
+// the channel health. Thread-safe: any number of source threads may call it at once. It
+// parses nothing and knows no channel.
 #pragma once
 
 #include "daemon/log.hpp"
 #include "engine/channel.hpp"
+#include "engine/channel_health.hpp"
 #include "engine/clock.hpp"
 #include "engine/metrics.hpp"
 #include "engine/store/channel_store.hpp"
@@ -27,6 +29,7 @@ class inbound_gateway final : public inbound_sink {
     std::uint64_t max_attachment_bytes = 25 * 1024 * 1024;
     std::function<void()> on_commit;     // new outbox rows may wait: wake the dispatcher
     metric_registry* metrics = nullptr;  // reglament_messages_in_total, channel errors
+    channel_health* health = nullptr;    // where report() goes; null: nowhere
   };
 
   // REQUIRES: every reference outlives the gateway. Creates the attachments dir.
@@ -39,6 +42,7 @@ class inbound_gateway final : public inbound_sink {
                               const std::string& bytes) override;
   std::string cursor(const std::string& channel, const std::string& key) override;
   void save_cursor(const std::string& channel, const std::string& key, const std::string& value) override;
+  void report(const std::string& channel, const source_report& r) override;
 
   // Where the file of `sha256` lives (whether or not it exists); "" if `sha256` is not 64
   // lower-case hex digits (so a request can never name another path).

@@ -15,6 +15,7 @@
 // parsed or matched goes to reject() with its raw form and is listed for the staff.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
@@ -84,6 +85,14 @@ class attachment_too_large : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What a source tells the staff about its server after each poll: it answered (ok), or
+// not (`error`: what went wrong, with the server; `retry_in`: when the source tries again).
+struct source_report {
+  bool ok = true;
+  std::string error;
+  std::chrono::milliseconds retry_in{0};
+};
+
 class inbound_sink {
  public:
   virtual ~inbound_sink() = default;
@@ -103,6 +112,9 @@ class inbound_sink {
   virtual std::string cursor(const std::string& channel, const std::string& key) = 0;
   virtual void save_cursor(const std::string& channel, const std::string& key,
                            const std::string& value) = 0;
+  // After each poll, for the staff app's channel status (engine/channel_health.hpp).
+  // Thread-safe; never throws. The default ignores it.
+  virtual void report(const std::string& /*channel*/, const source_report& /*r*/) {}
 };
 
 class inbound_source {
@@ -110,7 +122,7 @@ class inbound_source {
   virtual ~inbound_source() = default;
   virtual std::string name() const = 0;
   // Begins fetching on the source's own thread(s). A source whose server is down logs,
-  // backs off and retries; it never throws out of its thread.
+  // reports it to the sink, backs off and retries; it never throws out of its thread.
   virtual void start(inbound_sink& sink) = 0;
   // Returns when the source will make no more calls into the sink.
   virtual void stop() = 0;

@@ -500,6 +500,7 @@ class interpreter::run {
 
   // Enters `st`; returns the next target, or "" when the case now waits or closed.
   std::string enter(const playbook& b, const step& st) {
+    const std::string came_from = s_.step;
     emit(fact_kind::step_entered, st.id, {{"kind", to_string(st.kind)}});
     switch (st.kind) {
       case step_kind::say: {
@@ -556,10 +557,22 @@ class interpreter::run {
              {{"outbox", s_.outbox_count + 1}, {"channel", "staff"}, {"to", resolve_who(st.who)},
               {"text", render_text(b, st.text, false)}});
         return next_of(st);
-      case step_kind::escalate:
+      case step_kind::escalate: {
         emit(fact_kind::escalated, st.id, {{"reason", st.prompt}});
+        // The director hears of it the way they chose (email, Telegram: the staff
+        // channel), unless the step before has just told them: the playbook's own
+        // message, or a reminder that leads back here.
+        const step* before = came_from.empty() ? nullptr : b.find_step(came_from);
+        const bool told = before && before->kind == step_kind::notify && resolve_who(before->who) == "director";
+        if (!told)
+          emit(fact_kind::staff_notified, st.id,
+               {{"outbox", s_.outbox_count + 1},
+                {"channel", "staff"},
+                {"to", "director"},
+                {"text", fmt::format("Заявка {} ({}) ждёт вашего решения: {}", s_.id, *builtin("client"), st.prompt)}});
         wait(st, waits_for::director);
         return {};
+      }
       case step_kind::call: {
         auto callee = ctx_.playbook_latest(st.callee);
         if (!callee || callee->steps.empty()) {

@@ -197,6 +197,8 @@ void outbox_dispatcher::deliver(const outbox_row& row, channel& ch) {
                       {{"channel", row.channel}, {"state", r.ok ? "sent" : r.dead ? "dead" : "failed"}})
         .inc();
 
+  if (on_result_) on_result_(row.channel, status, r);
+
   report_(row.id, r, [this, key](const engine_result& res) {
     if (!res.error.empty()) stats_.report_errors.fetch_add(1);
     {

@@ -63,6 +63,11 @@ class outbox_dispatcher {
   // Counts reglament_messages_out_total{channel,state}; `m` must outlive the dispatcher.
   void set_metrics(metric_registry* m) { metrics_ = m; }
 
+  // Told of every delivery: the row's channel, what the channel answered and what goes to
+  // the journal (the channel health). Called on the delivery thread; set before start().
+  using result_observer = std::function<void(const std::string& channel, const delivery_status&, const delivery_result&)>;
+  void on_result(result_observer f) { on_result_ = std::move(f); }
+
   // `ch` must outlive the dispatcher. Rows for channels with no adapter stay queued.
   void add_channel(const std::string& name, channel* ch);
 
@@ -96,6 +101,7 @@ class outbox_dispatcher {
   options opt_;
   std::map<std::string, channel*> channels_;
   metric_registry* metrics_ = nullptr;
+  result_observer on_result_;
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;

@@ -7,6 +7,7 @@ import { onUnauthenticated, ApiError } from './lib/api.js';
 import { loadSession, session, user, logout, forget } from './lib/session.js';
 import { navPages, match, current, navigate, href } from './lib/router.js';
 import * as live from './lib/live.js';
+import { channelBanner } from './lib/channel_banner.js';
 import { renderLogin } from './pages/login.js';
 import './pages/index.js';
 
@@ -50,7 +51,9 @@ function renderShell() {
   shellCleanup = [];
   main = h('main', { id: 'main', tabindex: '-1' });
   const banner = session().mode === 'open' ? h('div', { class: 'banner', role: 'note' }, t('open.banner')) : null;
-  replace(app, topBar(), banner, main);
+  const channels = channelBanner(live);
+  shellCleanup.push(channels.stop);
+  replace(app, topBar(), banner, channels.el, main);
 }
 
 async function renderPage() {

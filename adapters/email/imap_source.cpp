@@ -139,8 +139,10 @@ void imap_source::run(reglament::inbound_sink& sink) {
     try {
       poll_once(sink);
       backoff = std::chrono::seconds(1);
+      sink.report(intake::channel_name, {});
     } catch (const std::exception& e) {
       log_(source_log::error, fmt::format("email: {} (retrying in {} s)", e.what(), backoff.count()));
+      sink.report(intake::channel_name, {false, e.what(), backoff});
       client_.reset();  // a fresh connection next time
       wait = backoff;
       backoff = std::min(backoff * 2, std::chrono::seconds(300));

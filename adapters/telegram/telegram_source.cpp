@@ -69,7 +69,16 @@ void telegram_source::stop() {
 }
 
 void telegram_source::log(bool warn, const std::string& message, const std::string& detail) const {
+  if (warn) {
+    std::lock_guard lock(problem_mutex_);
+    last_problem_ = api_->redact(message + ": " + detail);
+  }
   if (opt_.log) opt_.log(warn, message, api_->redact(detail));
+}
+
+std::string telegram_source::last_problem() const {
+  std::lock_guard lock(problem_mutex_);
+  return last_problem_.empty() ? std::string("telegram: an update could not be handled; will retry") : last_problem_;
 }
 
 void telegram_source::sleep_for(std::chrono::milliseconds d) {
@@ -97,8 +106,9 @@ void telegram_source::loop() {
     if (!r.ok || !r.result.is_array()) {
       auto wait = backoff;
       if (r.retry_after > 0) wait = std::chrono::seconds(r.retry_after);
-      log(true, "telegram: getUpdates failed; will retry",
-          fmt::format("{} (retry in {} ms)", r.ok ? "getUpdates: result is not an array" : r.summary("getUpdates"), wait.count()));
+      const auto what = r.ok ? std::string("getUpdates: result is not an array") : r.summary("getUpdates");
+      log(true, "telegram: getUpdates failed; will retry", fmt::format("{} (retry in {} ms)", what, wait.count()));
+      sink_->report(cursor_channel, {false, api_->redact(fmt::format("{} at {}", what, api_->api_url())), wait});
       sleep_for(wait);
       backoff = std::min(backoff * 2, opt_.retry_max);
       continue;
@@ -135,8 +145,11 @@ void telegram_source::loop() {
       }
     }
     if (stalled) {
+      sink_->report(cursor_channel, {false, last_problem(), backoff});
       sleep_for(backoff);
       backoff = std::min(backoff * 2, opt_.retry_max);
+    } else {
+      sink_->report(cursor_channel, {});
     }
   }
 }

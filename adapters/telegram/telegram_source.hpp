@@ -80,6 +80,7 @@ class telegram_source final : public reglament::inbound_source {
   void reject(const std::string& external_id, const std::string& reason, const nlohmann::json& raw);
   void sleep_for(std::chrono::milliseconds d);
   void log(bool warn, const std::string& message, const std::string& detail) const;
+  std::string last_problem() const;  // the last warning logged, for the channel status
 
   std::shared_ptr<const bot_api> api_;
   std::shared_ptr<sent_ledger> ledger_;
@@ -92,6 +93,8 @@ class telegram_source final : public reglament::inbound_source {
   int failures_ = 0;
   std::mutex mutex_;
   std::condition_variable cv_;
+  mutable std::mutex problem_mutex_;
+  mutable std::string last_problem_;
   std::thread thread_;
 };
 

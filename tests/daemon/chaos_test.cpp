@@ -7,11 +7,11 @@
 // REGLAMENT_CHAOS_KILLS sets the number of kills (default 50).
 #include "engine/store/sqlite_store.hpp"
 #include "tests/daemon/daemon_process.hpp"
+#include "tests/daemon/store_sql.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -46,19 +46,6 @@ std::vector<std::string> daemon_args(const std::string& dir) {
   std::ofstream(cfg) << "[firm]\nfile = \"" REGLAMENT_SOURCE_DIR "/playbooks/bookkeeping/firm/demo-firm.yaml\"\n"
                      << "[spool]\nchannels = [\"email\"]\n";
   return {"--config", cfg, "--playbooks", REGLAMENT_SOURCE_DIR "/tests/daemon/fixtures/chaos"};
-}
-
-void sql(const std::string& db, const std::string& statement) {
-  sqlite3* h = nullptr;
-  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
-  sqlite3_busy_timeout(h, 5000);
-  char* err = nullptr;
-  const int rc = sqlite3_exec(h, statement.c_str(), nullptr, nullptr, &err);
-  const std::string why = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(h);
-  INFO(why);
-  REQUIRE(rc == SQLITE_OK);
 }
 
 double metric(http_client& c, const std::string& name) {
@@ -125,7 +112,7 @@ TEST_CASE("chaos: 50 SIGKILLs under load lose, double and recount nothing", "[sl
     if (round % 7 == 3) {
       const auto past = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch()).count() - 60'000;
-      sql(db, fmt::format("UPDATE timers SET due_at = {}", past));
+      run_sql(db, fmt::format("UPDATE timers SET due_at = {}", past));
       ++timers_moved;
     }
   }
@@ -150,7 +137,7 @@ TEST_CASE("chaos: 50 SIGKILLs under load lose, double and recount nothing", "[sl
   }
   const auto past = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch()).count() - 60'000;
-  sql(db, fmt::format("UPDATE timers SET due_at = {}", past));
+  run_sql(db, fmt::format("UPDATE timers SET due_at = {}", past));
   {
     daemon_process d(data, daemon_args(dir));
     http_client c(d.port());

@@ -5,6 +5,7 @@
 // (E2E_USERS) and an owner token for the script's own API calls (E2E_TOKEN). The script
 // signs in through the login form; its exit status is the verdict, its output is printed
 // when it fails.
+#include "tests/adapters/email/mail_servers.hpp"
 #include "tests/daemon/daemon_process.hpp"
 
 #include <catch2/catch.hpp>
@@ -40,9 +41,10 @@ std::string add_people(unsigned short port) {
   return users.dump();
 }
 
-node_run run_script(const std::string& script, unsigned short port, const std::string& out_dir) {
+node_run run_script(const std::string& script, unsigned short port, const std::string& out_dir,
+                    const std::string& env = {}) {
   const std::string e2e = std::string(REGLAMENT_SOURCE_DIR) + "/tests/e2e";
-  const std::string cmd = "cd '" + e2e + "' && E2E_OUT='" + out_dir + "' E2E_TOKEN='" + test_owner_token +
+  const std::string cmd = "cd '" + e2e + "' && " + env + " E2E_OUT='" + out_dir + "' E2E_TOKEN='" + test_owner_token +
                           "' E2E_USERS='" + add_people(port) + "' node '" + script + "' http://127.0.0.1:" +
                           std::to_string(port) + " 2>&1";
   node_run r;
@@ -55,13 +57,14 @@ node_run run_script(const std::string& script, unsigned short port, const std::s
   return r;
 }
 
-void run_browser_test(const std::string& name, std::vector<std::string> args = {}, std::string dir = {}) {
+void run_browser_test(const std::string& name, std::vector<std::string> args = {}, std::string dir = {},
+                      const std::string& env = {}) {
   const std::string e2e = std::string(REGLAMENT_SOURCE_DIR) + "/tests/e2e";
   if (!std::filesystem::exists(e2e + "/node_modules/playwright-core"))
     FAIL("playwright-core is missing: run npm ci --prefix tests/e2e (tools/test does)");
   if (dir.empty()) dir = temp_dir("browser-" + name);
   daemon_process d(dir + "/data", std::move(args));
-  auto r = run_script(name + ".mjs", d.port(), dir + "/screenshots");
+  auto r = run_script(name + ".mjs", d.port(), dir + "/screenshots", env);
   INFO(r.output);
   INFO("daemon log:\n" << d.log());
   CHECK(r.status == 0);
@@ -98,4 +101,15 @@ TEST_CASE("an owner fixes a validation error at its line and deploys, and a mana
   CHECK(fs::exists(dir + "/screenshots/studio-error.png"));
   CHECK(fs::exists(dir + "/screenshots/studio-history.png"));
   CHECK(fs::exists(dir + "/screenshots/studio-refused.png"));
+}
+
+TEST_CASE("a failing channel is shown live under the top bar and on the channels page, and clears", "[browser]") {
+  auto dir = temp_dir("browser-channels");
+  reglament::email::testing::smtp_server smtp(dir + "/smtp");
+  smtp.fail_with("451 4.3.0 Mailbox temporarily unavailable, try again later");
+  std::ofstream(dir + "/reglamentd.toml") << "[channels.email]\n"
+                                          << reglament::email::testing::smtp_keys(smtp)
+                                          << "[outbox]\nretry_first_seconds = 1\nretry_max_seconds = 2\n";
+  run_browser_test("channels", {"--config", dir + "/reglamentd.toml"}, dir, "E2E_SMTP_FAULT='" + dir + "/smtp/fault'");
+  CHECK(smtp.received().size() == 1);
 }

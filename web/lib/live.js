@@ -1,6 +1,7 @@
 // Live updates: one EventSource on GET /api/v1/events for the whole app. Events:
 //   case   {id, created, status_changed, kinds, seq}  — a case changed or was created
 //   outbox {case, n, state}                           — a message was queued, sent, failed
+//   channel {name, state, inbound, outbound}          — a channel started or stopped failing
 //   reconnect {}                                      — the stream came back: reload lists
 // The browser reconnects by itself; listeners get every event as (name, data).
 const listeners = new Set();
@@ -30,7 +31,7 @@ export function start() {
     setConnected(true);
   });
   source.addEventListener('error', () => setConnected(false));
-  for (const name of ['case', 'outbox']) {
+  for (const name of ['case', 'outbox', 'channel']) {
     source.addEventListener(name, (ev) => {
       let data = {};
       try { data = JSON.parse(ev.data); } catch { /* keep {} */ }

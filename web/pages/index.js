@@ -3,6 +3,7 @@
 import './inbox.js';
 import './case.js';
 import './escalations.js';
+import './channels.js';
 import './reports.js';
 import './studio.js';
 import './firm.js';

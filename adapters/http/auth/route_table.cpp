@@ -40,7 +40,8 @@ constexpr std::array rules{
     route_rule{"GET", "/api/v1/events", staff, "live updates (server-sent events)"},
     route_rule{"GET", "/api/v1/situations", staff, "the 'what to do if…' playbooks"},
     route_rule{"POST", "/api/v1/situations", staff, "start a 'what to do if…' playbook"},
-    // Channels: what could not be read, and files that came with messages.
+    // Channels: their health, what could not be read, and files that came with messages.
+    route_rule{"GET", "/api/v1/channels", staff, "each channel's health: failing since when, last error, next retry"},
     route_rule{"GET", "/api/v1/channel-errors", staff, "channel errors with their raw form"},
     route_rule{"GET", "/api/v1/channel-errors/*", staff, "one channel error"},
     route_rule{"POST", "/api/v1/channel-errors/*/resolve", staff, "mark a channel error handled"},

@@ -248,6 +248,10 @@ void api::handle(request&& req, const principal& who, std::function<void(reply)>
         return retry_outbox(c, *id, static_cast<int>(*n));
       }
     }
+    if (p == "/api/v1/channels") {
+      if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
+      return list_channels(c);
+    }
     if (p == "/api/v1/channel-errors" || p == "/api/v1/channel-errors/") {
       if (c->method != verb::get) return c->fail(405, "method_not_allowed", "use GET");
       return list_channel_errors(c);
@@ -763,6 +767,48 @@ std::string content_disposition(const std::string& name) {
 }
 
 }  // namespace
+
+json channel_health_json(const channel_health::entry& e) {
+  auto when = [](const std::optional<timestamp>& t) { return t ? json(to_iso8601(*t)) : json(nullptr); };
+  auto side = [&](const channel_health::side& s, bool outbound) {
+    if (!s.present) return json(nullptr);
+    json j{{"state", to_string(s.now)},
+           {"since", when(s.since)},
+           {"error", s.error.empty() ? json(nullptr) : json(s.error)},
+           {"last_ok", when(s.last_ok)},
+           {"last_failure", when(s.last_failure)},
+           {"next_retry", when(s.next_retry)},
+           {"successes", s.successes},
+           {"failures", s.failures},
+           {"consecutive_failures", s.consecutive_failures}};
+    if (outbound) {
+      j["dead"] = s.dead;
+      j["last_dead_error"] = s.last_dead_error.empty() ? json(nullptr) : json(s.last_dead_error);
+    }
+    return j;
+  };
+  return {{"name", e.name}, {"state", to_string(e.overall())}, {"inbound", side(e.inbound, false)},
+          {"outbound", side(e.outbound, true)}};
+}
+
+void api::list_channels(const ctx_ptr& c) {
+  if (!c->query.empty())
+    throw invalid{400, "unknown_field", fmt::format("unknown query parameter '{}'", c->query.begin()->first),
+                  c->query.begin()->first};
+  if (!opt_.health) return c->fail(503, "unavailable", "channel status is not kept by this server");
+  json rows = json::array();
+  bool failing = false;
+  for (const auto& e : opt_.health->snapshot()) {
+    rows.push_back(channel_health_json(e));
+    failing = failing || e.overall() == channel_health::state::failing;
+  }
+  json outbox = json::object();
+  {
+    auto st = reads_.acquire();
+    for (const char* state : {"queued", "failed", "dead"}) outbox[state] = st->count_outbox(state);
+  }
+  c->send(200, {{"channels", rows}, {"failing", failing}, {"outbox", outbox}});
+}
 
 void api::list_channel_errors(const ctx_ptr& c) {
   auto& store = channels_of(opt_.channels);

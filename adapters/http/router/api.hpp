@@ -9,6 +9,7 @@
 #include "adapters/http/auth/principal.hpp"
 #include "adapters/http/read_pool.hpp"
 #include "adapters/http/static_files.hpp"
+#include "engine/channel_health.hpp"
 #include "engine/firm.hpp"
 #include "engine/metrics.hpp"
 #include "engine/playbook_library.hpp"
@@ -77,6 +78,8 @@ struct api_options {
   // answer 503.
   channel_store* channels = nullptr;
   std::string attachments_dir;
+  // What each channel's servers are doing (GET /api/v1/channels); null: that route answers 503.
+  const channel_health* health = nullptr;
   const clock* clk = nullptr;  // when a channel error is resolved; null: the system clock
   // The clock the inbox counts time left by, and working minutes between two moments
   // (the firm's calendar); null: the system clock and plain minutes.
@@ -100,6 +103,9 @@ struct api_options {
   // /api/v1/auth, /api/v1/users, /api/v1/tokens; null: those routes answer 404.
   accounts_api* accounts = nullptr;
 };
+
+// One channel's health as GET /api/v1/channels and the `channel` live event show it.
+nlohmann::json channel_health_json(const channel_health::entry& e);
 
 // Builds a JSON error response: {"error": {"code", "message", "field"?}}.
 response json_error(unsigned version, bool keep_alive, beast_http::status status,
@@ -138,6 +144,7 @@ class api {
   void list_outbox(const ctx_ptr& c);
   void retry_outbox(const ctx_ptr& c, case_id id, int n);
   void list_channel_errors(const ctx_ptr& c);
+  void list_channels(const ctx_ptr& c);
   void get_channel_error(const ctx_ptr& c, std::int64_t id);
   void resolve_channel_error(const ctx_ptr& c, std::int64_t id);
   void get_attachment(const ctx_ptr& c, const std::string& sha256);

@@ -1,7 +1,8 @@
 // Real mail servers for the email tests, started on 127.0.0.1 and stopped by the test:
 // Dovecot (dovecot-imapd) with a maildir and a passwd-file user in a scratch directory,
 // and an SMTP server (python3-aiosmtpd, smtp_sink.py) writing what it receives to a
-// directory. Each runs as a child process of the test, killed by its pid at the end.
+// directory, which can be told to answer MAIL FROM with an error code until healed.
+// Each runs as a child process of the test, killed by its pid at the end.
 // Not thread-safe; test-only.
 //
 // Dovecot runs unprivileged with default_login_user / default_internal_user set to the
@@ -20,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -230,11 +232,41 @@ class smtp_server {
     return out;
   }
   void stop() { process_.stop(); }
+  // From now on every MAIL FROM is answered with `reply` ("451 4.3.0 Try again later");
+  // heal() ends that. MAIL FROM commands seen so far, faulted or not: attempts().
+  void fail_with(const std::string& reply) {
+    std::ofstream(dir_ + "/fault.tmp") << reply << "\n";
+    std::filesystem::rename(dir_ + "/fault.tmp", dir_ + "/fault");
+  }
+  void heal() { std::filesystem::remove(dir_ + "/fault"); }
+  std::size_t attempts() const {
+    const auto text = read_file(dir_ + "/attempts");
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  }
 
  private:
   std::string dir_;
   unsigned short port_ = 0;
   child_process process_;
 };
+
+// A plain UTF-8 mail as a client's mail program writes it.
+inline std::string plain_mail(const std::string& from, const std::string& message_id, const std::string& subject,
+                              const std::string& text) {
+  return "From: " + from + "\r\nTo: office@balans-buh.ru\r\nSubject: " + subject + "\r\nMessage-ID: <" + message_id +
+         ">\r\nDate: Fri, 04 Dec 2026 09:00:00 +0300\r\nMIME-Version: 1.0\r\n"
+         "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + text + "\r\n";
+}
+
+// [channels.email] lines for reglamentd talking to these servers: SMTP without TLS from
+// office@balans-buh.ru; IMAP as the test user with its password in `password_file`
+// (the caller writes dovecot_server::password there).
+inline std::string smtp_keys(const smtp_server& smtp) {
+  return "smtp_url = \"" + smtp.url() + "\"\nsmtp_starttls = false\nfrom_address = \"office@balans-buh.ru\"\n";
+}
+inline std::string imap_keys(const dovecot_server& dovecot, const std::string& password_file) {
+  return "imap_url = \"" + dovecot.url() + "INBOX\"\nusername = \"" + std::string(dovecot_server::user) +
+         "\"\npassword_file = \"" + password_file + "\"\n";
+}
 
 }  // namespace reglament::email::testing

@@ -2,6 +2,9 @@
 writes each message it accepts to DIR/<n>.eml as received, and answers RCPT for
 nobody@... with 550 and for full@... with 452, so a test can see both kinds of failure.
 With a LOGIN:PASSWORD argument it requires AUTH (over plain TCP: loopback tests only).
+Faults on demand: while the file DIR/../fault exists, every MAIL FROM is answered with its
+first line (e.g. "451 4.3.0 Try again later" or "554 5.7.1 Rejected"); each MAIL FROM is
+noted as a line in DIR/../attempts, so a test can count the tries.
 Usage: python3 smtp_sink.py PORT DIR [LOGIN:PASSWORD]"""
 import asyncio
 import os
@@ -15,6 +18,21 @@ class Handler:
     def __init__(self, directory):
         self.directory = directory
         self.count = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        control = os.path.dirname(os.path.abspath(self.directory))
+        with open(os.path.join(control, "attempts"), "a") as f:
+            f.write(address + "\n")
+        try:
+            with open(os.path.join(control, "fault")) as f:
+                answer = f.readline().strip()
+        except FileNotFoundError:
+            answer = ""
+        if answer:
+            return answer
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("nobody@"):

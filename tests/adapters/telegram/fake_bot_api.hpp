@@ -21,6 +21,9 @@ namespace reglament::testing {
 
 class fake_bot_api {
  public:
+  // A token in the shape @BotFather gives, for tests that need no particular one.
+  static constexpr const char* test_token = "7000001:AAHfake-token_for_tests";
+
   explicit fake_bot_api(const std::string& token) {
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
