@@ -35,10 +35,9 @@ await main(async () => {
 
   fs.unlinkSync(fault);
   await banner.waitFor({ state: 'hidden', timeout: 60000 });
-  await page.waitForFunction(() => {
-    const r = document.querySelector('table.channels tr[data-channel="email"]');
-    return r && !r.classList.contains('failing') && r.textContent.includes('работает');
-  }, null, { timeout: 60000 });
+  // A locator, not page.waitForFunction: the app's CSP forbids the eval that needs.
+  await page.locator('table.channels tr[data-channel="email"]:not(.failing)', { hasText: 'работает' })
+    .waitFor({ timeout: 60000 });
   const status = await getJson(base, '/api/v1/channels');
   check(!status.failing, `the API agrees nothing fails: ${JSON.stringify(status)}`);
   await screenshot(page, 'channels-ok');
