@@ -78,35 +78,53 @@ void apply(case_state& s, case_id id, const fact& f) {
     case fact_kind::variable_set:
       s.vars[str(d, "name")] = d.contains("value") ? d["value"] : nlohmann::json();
       break;
-    case fact_kind::tariff_checked:
+    case fact_kind::tariff_checked: {
+      // Each field looked up once: a check sets some twenty variables.
+      static const std::string none;
+      auto field = [&d](const char* k) -> const nlohmann::json* {
+        auto it = d.find(k);
+        return it != d.end() ? &*it : nullptr;
+      };
+      auto text = [&](const char* k) -> const std::string& {
+        const auto* v = field(k);
+        return v && v->is_string() ? v->get_ref<const std::string&>() : none;
+      };
+      auto& vars = s.vars;
       // Exposed as variables so templates and conditions can use them.
       for (const char* k : {"service", "service_title", "tariff", "period", "unit", "urgent_within", "tariff_from"})
-        s.vars[k] = str(d, k);
-      s.vars["tariff_outcome"] = str(d, "outcome");
+        vars[k] = text(k);
+      const std::string& outcome = text("outcome");
+      vars["tariff_outcome"] = outcome;
       // In percent, as the manager reads it: "уверенность 84%".
-      s.vars["confidence"] = d.contains("confidence") && d["confidence"].is_number()
-                                 ? static_cast<int>(d["confidence"].get<double>() * 100 + 0.5)
-                                 : 0;
-      s.vars["matched"] = str(d, "matched").empty() ? "совпадений нет" : str(d, "matched");
+      const auto* confidence = field("confidence");
+      vars["confidence"] = confidence && confidence->is_number()
+                               ? static_cast<int>(confidence->get<double>() * 100 + 0.5)
+                               : 0;
+      const std::string& matched = text("matched");
+      vars["matched"] = matched.empty() ? std::string("совпадений нет") : matched;
       s.tariff_step = f.step;
       s.outbox_at_check = s.outbox_count;
-      s.quota_held = str(d, "outcome") == "in_tariff" ? str(d, "service") + "\n" + str(d, "period") : "";
+      s.quota_held = outcome == "in_tariff" ? text("service") + "\n" + text("period") : "";
       // The form that quotes a price overwrites `price`: the list price stays here.
-      s.vars["list_price"] = d.contains("price") ? d["price"] : nlohmann::json(0);
-      s.vars["min_price"] = d.contains("min_price") ? d["min_price"] : s.vars["list_price"];
+      const auto* price = field("price");
+      vars["list_price"] = price ? *price : nlohmann::json(0);
+      const auto* min_price = field("min_price");
+      vars["min_price"] = min_price ? *min_price : vars["list_price"];
       // The firm's payment terms, when it sets them, win over the playbook's defaults.
       for (const char* k : {"payment_due", "payment_reminder_after", "unpaid_close_after"})
-        if (!str(d, k).empty()) s.vars[k] = str(d, k);
-      for (const char* k : {"quota_used", "quota_limit", "price", "urgent_price", "urgent_surcharge"})
-        s.vars[k] = d.contains(k) ? d[k] : nlohmann::json(0);
-      if (str(d, "outcome") != "in_tariff" && str(d, "outcome") != "over_quota")
-        s.vars["quota_left"] = "";  // the service is not in the tariff: no quota to speak of
+        if (const auto& v = text(k); !v.empty()) vars[k] = v;
+      for (const char* k : {"quota_used", "quota_limit", "price", "urgent_price", "urgent_surcharge"}) {
+        const auto* v = field(k);
+        vars[k] = v ? *v : nlohmann::json(0);
+      }
+      if (outcome != "in_tariff" && outcome != "over_quota")
+        vars["quota_left"] = "";  // the service is not in the tariff: no quota to speak of
       else if (num(d, "quota_limit") >= 0)
-        s.vars["quota_left"] = std::max(0, num(d, "quota_limit") - num(d, "quota_used") -
-                                               (str(d, "outcome") == "in_tariff" ? 1 : 0));
+        vars["quota_left"] = std::max(0, num(d, "quota_limit") - num(d, "quota_used") - (outcome == "in_tariff" ? 1 : 0));
       else
-        s.vars["quota_left"] = "без ограничений";
+        vars["quota_left"] = "без ограничений";
       break;
+    }
     case fact_kind::message_queued:
     case fact_kind::staff_notified:
       s.outbox_count = std::max(s.outbox_count, num(d, "outbox"));
