@@ -467,11 +467,16 @@ class loader {
   }
 
   std::optional<step_kind> kind_of(const YAML::Node& n, step& s) {
+    // The step's keys read once: a lookup by key walks the whole map in yaml-cpp.
+    std::vector<std::string> keys;
+    for (auto it = n.begin(); it != n.end(); ++it)
+      if (it->first.IsScalar()) keys.push_back(it->first.Scalar());
+    auto has = [&keys](std::string_view key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
     std::vector<std::string> found;
     for (auto key : kind_keys)
-      if (n[std::string(key)]) found.emplace_back(key);
+      if (has(key)) found.emplace_back(key);
     // `end` may carry a farewell `say`; anywhere else say is its own step.
-    if (found.size() == 2 && n["end"] && n["say"]) found = {"end"};
+    if (found.size() == 2 && has("end") && has("say")) found = {"end"};
     if (found.empty()) {
       std::string unknown;
       for (const auto& e : entries(n, s.id))
