@@ -53,9 +53,13 @@ std::string imap_client::perform(const std::string& url, const std::string& cust
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, custom.empty() ? nullptr : custom.c_str());
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  server_reply reply;
+  reply.attach(c);
   const CURLcode rc = curl_easy_perform(c);
+  curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
   if (rc != CURLE_OK)
-    throw imap_error(fmt::format("IMAP {} at {}: {}", what, s_.server, errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+    throw imap_error(fmt::format("IMAP {} at {}: {}{}", what, s_.server, errbuf[0] ? errbuf : curl_easy_strerror(rc),
+                                 reply.suffix()));
   return body;
 }
 

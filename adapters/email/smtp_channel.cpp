@@ -69,6 +69,8 @@ reglament::delivery_status smtp_channel::deliver(const reglament::outbound_messa
   curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
   curl_easy_setopt(c, CURLOPT_READDATA, &body);
   curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(mail.raw.size()));
+  server_reply reply;
+  reply.attach(c);
   const CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(rcpts);
   if (rc == CURLE_OK) {
@@ -85,7 +87,7 @@ reglament::delivery_status smtp_channel::deliver(const reglament::outbound_messa
 
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  const std::string what = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+  const std::string what = (errbuf[0] ? errbuf : curl_easy_strerror(rc)) + reply.suffix();
   delivery_status st;
   st.error = code > 0 ? fmt::format("SMTP {} from {} sending to {}: {}", code, settings_.url, m.to, what)
                       : fmt::format("SMTP to {} failed sending to {}: {}", settings_.url, m.to, what);

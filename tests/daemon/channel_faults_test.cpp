@@ -3,7 +3,8 @@
 // An SMTP server that answers 451 for a while (the greeting is retried with backoff and
 // delivered once), then 554 (a dead letter with the reason, sent once by the staff's
 // retry after the fault is cleared); Dovecot stopped mid-run and started again (the
-// email source shows failing with the error, then ok; nothing is lost or doubled); the
+// email source shows failing with the error, then ok; nothing is lost or doubled); Dovecot
+// answering NO (a refused login, a mailbox that does not exist); the
 // fake Bot API answering 502 to getUpdates and 500 / 429 to sendMessage for a while.
 // Also: staff notifications of an escalation and an overdue-step reminder reach the
 // director and the manager by email and Telegram, through the outbox, once each.
@@ -129,7 +130,8 @@ TEST_CASE("SMTP 4xx is retried with backoff and delivered once and 5xx is a dead
   INFO(email.dump(2));
   CHECK(email["state"] == "failing");
   CHECK(email["outbound"]["state"] == "failing");
-  CHECK_THAT(text_of(email["outbound"]["error"]), Catch::Contains("SMTP 451") && Catch::Contains(smtp.url()));
+  CHECK_THAT(text_of(email["outbound"]["error"]), Catch::Contains("SMTP 451") && Catch::Contains(smtp.url()) &&
+                                                         Catch::Contains("Mailbox temporarily unavailable"));
   CHECK(email["outbound"]["since"].is_string());
   CHECK(email["outbound"]["consecutive_failures"].get<int>() >= 2);
   CHECK(body(c.get("/api/v1/channels"))["failing"] == true);
@@ -158,7 +160,7 @@ TEST_CASE("SMTP 4xx is retried with backoff and delivered once and 5xx is a dead
   REQUIRE(settled([&] { return (dead = row_of_case(c, "dead", second)).is_object(); }));
   CHECK(dead["channel"] == "email");
   CHECK(dead["to"] == "igor@vektor-plus.ru");
-  CHECK_THAT(dead["last_error"].get<std::string>(), Catch::Contains("SMTP 554"));
+  CHECK_THAT(dead["last_error"].get<std::string>(), Catch::Contains("SMTP 554") && Catch::Contains("refused by local policy"));
   CHECK(smtp.attempts() == before + 1);  // not retried
   REQUIRE(settled([&] { return channel(c, "email")["outbound"]["dead"] == 1; }));
   email = channel(c, "email");
@@ -243,6 +245,89 @@ TEST_CASE("Dovecot stopped mid-run: the email source shows failing, then ok with
   CHECK(seen == std::map<std::string, int>{{"<api-1@sever-ao.ru>", 1}, {"o1@romashka.ru", 1}, {"o2@vektor-plus.ru", 1}, {"o3@mail.ru", 1}});
   REQUIRE(settled([&] { return mail_to(smtp, "smirnova.ev@mail.ru").size() == 1 && outbox_settled(c); }));
   for (const auto* to : {"anna@romashka.ru", "igor@vektor-plus.ru", "smirnova.ev@mail.ru"}) CHECK(mail_to(smtp, to).size() == 1);
+}
+
+TEST_CASE("IMAP answering NO: a refused login and a missing mailbox are shown with the server's words and "
+          "the mail waiting meanwhile is taken once when they are put right",
+          "[integration][email]") {
+  const auto dir = temp_dir("it-imap-refused");
+  mail::dovecot_server dovecot(dir + "/dovecot");
+  mail::smtp_server smtp(dir + "/smtp");
+  const auto password_file = dir + "/imap-password";
+  const auto config = dir + "/reglamentd.toml";
+  const auto write_config = [&](const std::string& mailbox) {
+    std::ofstream(config) << "[channels.email]\n"
+                          << "imap_url = \"" << dovecot.url() << mailbox << "\"\n"
+                          << "username = \"" << mail::dovecot_server::user << "\"\n"
+                          << "password_file = \"" << password_file << "\"\n"
+                          << mail::smtp_keys(smtp) << "poll_interval = 1\n"
+                          << "initial = \"all\"\n";
+  };
+  const auto cases = [](http_client& c) {
+    auto all = body(c.get("/api/v1/cases?limit=1000"));
+    return all["cases"];
+  };
+  // The email channel's status once its inbound side has failed `times` in a row.
+  const auto failing_email = [&](daemon_process& d, http_client& c, int times) {
+    json email;
+    settler([&] { return "reglamentd log:\n" + d.log() + "\ndovecot log:\n" + dovecot.log(); })([&] {
+      email = channel(c, "email");
+      return email["inbound"]["state"] == "failing" && email["inbound"]["consecutive_failures"].get<int>() >= times;
+    });
+    return email;
+  };
+  dovecot.deliver(mail::plain_mail("Анна <anna@romashka.ru>", "r1@romashka.ru", "Приказ", "Подготовьте приказ на отпуск"));
+
+  {
+    // A wrong password: Dovecot answers NO [AUTHENTICATIONFAILED].
+    std::ofstream(password_file) << "не-тот-пароль\n";
+    write_config("INBOX");
+    daemon_process d(dir + "/data", {"--config", config});
+    http_client c(d.port());
+    const auto email = failing_email(d, c, 2);
+    INFO(email.dump(2));
+    CHECK(email["state"] == "failing");
+    const auto error = text_of(email["inbound"]["error"]);
+    CHECK_THAT(error, Catch::Contains("IMAP") && Catch::Contains("127.0.0.1:" + std::to_string(dovecot.port())));
+    // libcurl's summary and the server's own words.
+    CHECK_THAT(error, Catch::Contains("Login denied") && Catch::Contains("NO [AUTHENTICATIONFAILED]"));
+    CHECK(email["inbound"]["next_retry"].is_string());
+    // The password is a secret: neither the status nor the log shows it.
+    CHECK_THAT(email.dump(), !Catch::Contains("не-тот-пароль"));
+    CHECK_THAT(d.log(), !Catch::Contains("не-тот-пароль"));
+    CHECK(cases(c).empty());
+    // The rest of the daemon serves on.
+    CHECK(c.get("/healthz").status == 200);
+    REQUIRE(c.post("/api/v1/inbound", inbound_email("<api-r@sever-ao.ru>", "buh@sever-ao.ru", "Вопрос по налогам").dump())
+                .status == 201);
+    CHECK(d.kill(SIGTERM) == 0);
+  }
+  {
+    // The password put right, but the mailbox named in the URL does not exist: NO to SELECT/EXAMINE.
+    std::ofstream(password_file) << mail::dovecot_server::password << "\n";
+    write_config("Archive2025");
+    daemon_process d(dir + "/data", {"--config", config});
+    http_client c(d.port());
+    const auto email = failing_email(d, c, 1);
+    INFO(email.dump(2));
+    CHECK_THAT(text_of(email["inbound"]["error"]),
+               Catch::Contains("IMAP STATUS Archive2025") && Catch::Contains("NO Mailbox doesn't exist: Archive2025"));
+    CHECK(cases(c).size() == 1);  // only the API's message
+    CHECK(d.kill(SIGTERM) == 0);
+  }
+  {
+    // Both right: the mail that waited through both faults is taken, once, and answered once.
+    write_config("INBOX");
+    daemon_process d(dir + "/data", {"--config", config});
+    http_client c(d.port());
+    auto settled = settler([&] { return "reglamentd log:\n" + d.log() + "\ndovecot log:\n" + dovecot.log(); });
+    REQUIRE(settled([&] { return cases(c).size() == 2; }));
+    REQUIRE(settled([&] { return channel(c, "email")["inbound"]["state"] == "ok"; }));
+    REQUIRE(settled([&] { return mail_to(smtp, "anna@romashka.ru").size() == 1 && outbox_settled(c); }));
+    dovecot.deliver(mail::plain_mail("Игорь <igor@vektor-plus.ru>", "r2@vektor-plus.ru", "Справка", "Нужна справка 2-НДФЛ"));
+    REQUIRE(settled([&] { return cases(c).size() == 3; }));
+    CHECK(mail_to(smtp, "anna@romashka.ru").size() == 1);
+  }
 }
 
 TEST_CASE("the Bot API answering 5xx and 429 for a while: shown, retried, each message once", "[integration][telegram]") {
