@@ -1,6 +1,6 @@
 #include "engine/playbook_loader.hpp"
 
-#include <yaml-cpp/yaml.h>
+#include "engine/yaml_document.hpp"
 
 #include <algorithm>
 #include <array>
@@ -106,13 +106,6 @@ std::string join(const std::vector<std::string_view>& items) {
   return out;
 }
 
-// A node that is not there (what yaml-cpp returns for a missing key), unlike YAML::Node()
-// which is a present null.
-YAML::Node absent() {
-  static const YAML::Node empty(YAML::NodeType::Map);
-  return empty["absent"];
-}
-
 bool is_ascii_id(std::string_view id) {
   if (id.empty() || id[0] < 'a' || id[0] > 'z') return false;
   for (char c : id)
@@ -126,8 +119,8 @@ class loader {
  public:
   loader(const std::string& file, diagnostics& out) : file_(file), out_(out) {}
 
-  void load(const YAML::Node& root, playbook& book) {
-    if (!root.IsMap()) {
+  void load(yaml_node root, playbook& book) {
+    if (!root.is_map()) {
       error(root, {}, "ожидался словарь с ключами id, title, steps, ...");
       return;
     }
@@ -162,64 +155,62 @@ class loader {
  private:
   struct entry {
     std::string key;
-    YAML::Node value;
-    YAML::Node key_node;
+    yaml_node value;
+    yaml_node key_node;
   };
 
-  source_pos pos_of(const YAML::Node& n, const YAML::Node& fallback = YAML::Node()) const {
-    YAML::Mark m = n.IsDefined() ? n.Mark() : YAML::Mark::null_mark();
-    if (m.is_null() && fallback.IsDefined()) m = fallback.Mark();
-    if (m.is_null()) return {file_, 0, 0};
-    return {file_, m.line + 1, m.column + 1};
+  source_pos pos_of(yaml_node n, yaml_node fallback = {}) const {
+    yaml_mark m = n.mark();
+    if (m.line == 0) m = fallback.mark();
+    return {file_, m.line, m.column};
   }
 
   void report(severity level, source_pos pos, const std::string& step, std::string message) {
     out_.push_back({level, std::move(pos), step, std::move(message)});
   }
-  void error(const YAML::Node& at, const std::string& step, std::string message) {
+  void error(yaml_node at, const std::string& step, std::string message) {
     report(severity::error, pos_of(at), step, std::move(message));
   }
 
   // Map entries in document order; a repeated key is an error (yaml-cpp keeps either).
-  std::vector<entry> entries(const YAML::Node& map, const std::string& step) {
+  std::vector<entry> entries(yaml_node map, const std::string& step) {
     std::vector<entry> out;
     std::set<std::string> seen;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
-      if (!seen.insert(key).second) error(it->first, step, "ключ «" + key + "» повторяется");
-      out.push_back({key, it->second, it->first});
+    for (auto [key_node, value] : map.entries()) {
+      std::string key(key_node.text());
+      if (!seen.insert(key).second) error(key_node, step, "ключ «" + key + "» повторяется");
+      out.push_back({key, value, key_node});
     }
     return out;
   }
 
-  std::string scalar(const YAML::Node& n, const std::string& step, std::string_view what) {
-    if (n.IsScalar()) return n.Scalar();
-    if (n.IsNull()) {
+  std::string scalar(yaml_node n, const std::string& step, std::string_view what) {
+    if (n.is_scalar()) return std::string(n.text());
+    if (!n || n.is_null()) {
       error(n, step, "«" + std::string(what) + "»: пустое значение (ожидался текст)");
     } else {
       error(n, step, "«" + std::string(what) + "»: ожидался текст, а не " +
-                         (n.IsMap() ? "словарь" : "список"));
+                         (n.is_map() ? "словарь" : "список"));
     }
     return {};
   }
 
-  bool boolean(const YAML::Node& n, std::string_view what) {
-    bool value = false;
-    if (n.IsScalar() && YAML::convert<bool>::decode(n, value)) return value;
+  bool boolean(yaml_node n, std::string_view what) {
+    if (auto value = n.as_bool()) return *value;
     error(n, {}, "«" + std::string(what) + "»: ожидалось true или false");
     return false;
   }
 
-  void load_trigger(const YAML::Node& n, trigger& on) {
+  void load_trigger(yaml_node n, trigger& on) {
     on.pos = pos_of(n);
-    if (!n.IsMap()) {
+    if (!n.is_map()) {
       error(n, {}, "trigger: ожидался словарь (message, from, schedule, manual, situation)");
       return;
     }
     for (const auto& [key, value, key_node] : entries(n, {})) {
       if (key == "message") {
-        if (value.IsSequence()) {
-          for (const auto& ch : value) on.channels.push_back(scalar(ch, {}, "trigger.message"));
+        if (value.is_sequence()) {
+          for (yaml_node ch : value.items()) on.channels.push_back(scalar(ch, {}, "trigger.message"));
         } else {
           on.channels.push_back(scalar(value, {}, "trigger.message"));
         }
@@ -239,8 +230,8 @@ class loader {
     }
   }
 
-  void load_variables(const YAML::Node& n, playbook& book) {
-    if (!n.IsMap()) {
+  void load_variables(yaml_node n, playbook& book) {
+    if (!n.is_map()) {
       error(n, {}, "variables: ожидался словарь ИМЯ: { title, type, default }");
       return;
     }
@@ -251,13 +242,13 @@ class loader {
       v.title = name;
       v.type = "text";
       v.pos = pos_of(key_node);
-      if (value.IsScalar()) {
-        v.title = value.Scalar();  // `name: Title` is a short form
-      } else if (value.IsMap()) {
+      if (value.is_scalar()) {
+        v.title = value.text();  // `name: Title` is a short form
+      } else if (value.is_map()) {
         for (const auto& [key, field, field_key] : entries(value, {})) {
           if (key == "title") v.title = scalar(field, {}, "title");
           else if (key == "type") v.type = scalar(field, {}, "type");
-          else if (key == "default") v.default_value = field.IsNull() ? "" : scalar(field, {}, "default");
+          else if (key == "default") v.default_value = field.is_null() ? "" : scalar(field, {}, "default");
           else
             error(field_key, {}, "переменная «" + name + "»: неизвестный ключ «" + key +
                                      "» (ожидался один из: title, type, default)");
@@ -265,15 +256,15 @@ class loader {
         if (std::find(types.begin(), types.end(), v.type) == types.end())
           error(value["type"], {}, "переменная «" + name + "»: неизвестный тип «" + v.type +
                                        "» (ожидался один из: " + join(types) + ")");
-      } else if (!value.IsNull()) {
+      } else if (!value.is_null()) {
         error(value, {}, "переменная «" + name + "»: ожидался словарь { title, type, default }");
       }
       book.variables.push_back(std::move(v));
     }
   }
 
-  void load_templates(const YAML::Node& n, playbook& book) {
-    if (!n.IsMap()) {
+  void load_templates(yaml_node n, playbook& book) {
+    if (!n.is_map()) {
       error(n, {}, "templates: ожидался словарь ИМЯ: \"текст\"");
       return;
     }
@@ -285,15 +276,15 @@ class loader {
 
   // A client message: "текст", or its variants {ru|вы: …, ты: …, en: …} (see "Languages
   // and forms of address" in docs/PLAYBOOKS.md). nullopt after reporting a problem.
-  std::optional<message_template> load_text(const YAML::Node& n, const std::string& step,
+  std::optional<message_template> load_text(yaml_node n, const std::string& step,
                                             const std::string& what) {
-    auto parse = [&](const YAML::Node& at, std::string_view variant) -> std::optional<message_template> {
+    auto parse = [&](yaml_node at, std::string_view variant) -> std::optional<message_template> {
       std::string err;
       auto t = message_template::parse(scalar(at, step, what), &err);
       if (!t) error(at, step, what + (variant.empty() ? "" : " (" + std::string(variant) + ")") + ": " + err);
       return t;
     };
-    if (!n.IsMap()) return parse(n, {});
+    if (!n.is_map()) return parse(n, {});
     std::optional<message_template> formal, informal, english;
     bool have_formal = false;
     for (const auto& [k, value, key_node] : entries(n, step)) {
@@ -322,9 +313,9 @@ class loader {
   }
 
   // say: TEXT, say: {ru: …, ты: …, en: …}, or say: {template: NAME}.
-  void load_message(const YAML::Node& n, step& s, std::string_view key) {
+  void load_message(yaml_node n, step& s, std::string_view key) {
     std::string what = "«" + std::string(key) + "»";
-    if (n.IsMap() && n["template"]) {
+    if (n.is_map() && n["template"]) {
       for (const auto& [k, value, key_node] : entries(n, s.id)) {
         if (k == "template") s.template_ref = scalar(value, s.id, "template");
         else error(key_node, s.id, what + ": неизвестный ключ «" + k +
@@ -336,7 +327,7 @@ class loader {
   }
 
   // sla: on | { greeting_counts: BOOL, first_reply|idle|deadline: off | {remind, escalate, after} }
-  void load_sla(const YAML::Node& n, playbook& book) {
+  void load_sla(yaml_node n, playbook& book) {
     sla_policy policy;
     for (const char* kind : {"first_reply", "idle", "deadline"}) {
       sla_rule r;
@@ -344,11 +335,11 @@ class loader {
       r.pos = pos_of(n);
       policy.rules.push_back(std::move(r));
     }
-    if (n.IsScalar()) {
+    if (n.is_scalar()) {
       if (boolean(n, "sla")) book.sla = std::move(policy);
       return;
     }
-    if (!n.IsMap()) {
+    if (!n.is_map()) {
       error(n, {}, "sla: ожидалось on или словарь { first_reply, idle, deadline, greeting_counts }");
       return;
     }
@@ -367,11 +358,11 @@ class loader {
         continue;
       }
       rule->pos = pos_of(value, key_node);
-      if (value.IsScalar()) {
+      if (value.is_scalar()) {
         rule->enabled = boolean(value, "sla." + key);
         continue;
       }
-      if (!value.IsMap()) {
+      if (!value.is_map()) {
         error(value, {}, "sla." + key + ": ожидалось off или { remind: КТО, escalate: КТО, after: СРОК }");
         continue;
       }
@@ -385,7 +376,7 @@ class loader {
     book.sla = std::move(policy);
   }
 
-  std::optional<duration> load_duration(const YAML::Node& n, const std::string& step,
+  std::optional<duration> load_duration(yaml_node n, const std::string& step,
                                         std::string_view key) {
     std::string text = scalar(n, step, key);
     if (text.empty()) return std::nullopt;
@@ -396,16 +387,16 @@ class loader {
   }
 
   // A duration, or the name of a variable that holds one at run time (`after: напомнить_через`).
-  void load_duration_or_variable(const YAML::Node& n, const std::string& step, std::string_view key,
+  void load_duration_or_variable(yaml_node n, const std::string& step, std::string_view key,
                                  std::optional<duration>& d, std::string& variable) {
-    std::string text = n.IsScalar() ? n.Scalar() : std::string();
+    std::string text(n.text());
     bool is_name = !text.empty() && text.find(' ') == std::string::npos &&
                    !(text[0] >= '0' && text[0] <= '9') && !parse_duration(text);
     if (is_name) variable = text;
     else d = load_duration(n, step, key);
   }
 
-  std::string target_of(const YAML::Node& n, const std::string& step, std::string_view key) {
+  std::string target_of(yaml_node n, const std::string& step, std::string_view key) {
     std::string target = scalar(n, step, key);
     if (target.rfind("end:", 0) == 0 && target.size() == 4)
       error(n, step, "«" + std::string(key) + ": end:» без итога (ожидалось, например, end:done)");
@@ -413,12 +404,12 @@ class loader {
   }
 
   // The exit gets `target` from `n`, or the following step's id when `n` is absent.
-  void add_exit(step& s, std::string key, std::string label, const YAML::Node& n,
+  void add_exit(step& s, std::string key, std::string label, yaml_node n,
                 std::string_view yaml_key) {
     step_exit e;
     e.key = std::move(key);
     e.label = label.empty() ? e.key : std::move(label);
-    if (n.IsDefined()) {
+    if (n) {
       e.target = target_of(n, s.id, yaml_key);
       e.pos = pos_of(n);
     } else {
@@ -428,8 +419,8 @@ class loader {
     s.exits.push_back(std::move(e));
   }
 
-  void add_timeout(step& s, const YAML::Node& n) {
-    if (!n.IsMap()) {
+  void add_timeout(step& s, yaml_node n) {
+    if (!n.is_map()) {
       error(n, s.id, "timeout: ожидалось { after: СРОК, go: ШАГ }");
       return;
     }
@@ -448,9 +439,9 @@ class loader {
     add_exit(s, "timeout", label, n["go"], "go");
   }
 
-  void add_map_exits(step& s, const YAML::Node& n, std::string_view what) {
-    if (n.IsNull()) return;  // reported by the validator as "no options"
-    if (!n.IsMap()) {
+  void add_map_exits(step& s, yaml_node n, std::string_view what) {
+    if (n.is_null()) return;  // reported by the validator as "no options"
+    if (!n.is_map()) {
       error(n, s.id, "«" + std::string(what) + "»: ожидался словарь НАДПИСЬ: ШАГ");
       return;
     }
@@ -459,18 +450,18 @@ class loader {
   }
 
   // Exactly one of two spellings (if_other / if_reply, go / next).
-  YAML::Node either(const YAML::Node& step_node, const std::string& id, const char* a,
+  yaml_node either(yaml_node step_node, const std::string& id, const char* a,
                     const char* b) {
     if (step_node[a] && step_node[b])
       error(step_node[b], id, std::string("«") + a + "» и «" + b + "» означают одно и то же: оставьте одно");
     return step_node[a] ? step_node[a] : step_node[b];
   }
 
-  std::optional<step_kind> kind_of(const YAML::Node& n, step& s) {
+  std::optional<step_kind> kind_of(yaml_node n, step& s) {
     // The step's keys read once: a lookup by key walks the whole map in yaml-cpp.
     std::vector<std::string> keys;
-    for (auto it = n.begin(); it != n.end(); ++it)
-      if (it->first.IsScalar()) keys.push_back(it->first.Scalar());
+    for (auto [key, value] : n.entries())
+      if (key.is_scalar()) keys.emplace_back(key.text());
     auto has = [&keys](std::string_view key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
     std::vector<std::string> found;
     for (auto key : kind_keys)
@@ -521,7 +512,7 @@ class loader {
     return by_key.at(key);
   }
 
-  void check_keys(const YAML::Node& n, step& s) {
+  void check_keys(yaml_node n, step& s) {
     auto allowed = kind_specific_keys(s.kind);
     for (const auto& [key, value, key_node] : entries(n, s.id)) {
       if (std::find(common_keys.begin(), common_keys.end(), key) != common_keys.end()) continue;
@@ -534,24 +525,24 @@ class loader {
     }
   }
 
-  void load_answers(const YAML::Node& n, step& s) {
-    if (!n.IsSequence()) {
+  void load_answers(yaml_node n, step& s) {
+    if (!n.is_sequence()) {
       error(n, s.id, "answers: ожидался список { says: [фразы], go: ШАГ }");
       return;
     }
-    for (const auto& item : n) {
+    for (yaml_node item : n.items()) {
       client_answer a;
       a.exit_key = "answer" + std::to_string(s.answers.size() + 1);
-      if (!item.IsMap() || !item["says"] || !item["go"]) {
+      if (!item.is_map() || !item["says"] || !item["go"]) {
         error(item, s.id, "answers: ожидалось { says: [фразы], go: ШАГ }");
         continue;
       }
       for (const auto& [key, value, key_node] : entries(item, s.id))
         if (key != "says" && key != "go")
           error(key_node, s.id, "answers: неизвестный ключ «" + key + "» (ожидались says и go)");
-      const YAML::Node says = item["says"];
-      if (says.IsSequence()) {
-        for (const auto& p : says) a.phrases.push_back(scalar(p, s.id, "says"));
+      const yaml_node says = item["says"];
+      if (says.is_sequence()) {
+        for (yaml_node p : says.items()) a.phrases.push_back(scalar(p, s.id, "says"));
       } else {
         a.phrases.push_back(scalar(says, s.id, "says"));
       }
@@ -561,7 +552,7 @@ class loader {
     }
   }
 
-  void load_body(const YAML::Node& n, step& s) {
+  void load_body(yaml_node n, step& s) {
     auto next = [&](std::string label = "Далее") { add_exit(s, "next", label, n["next"], "next"); };
     switch (s.kind) {
       case step_kind::say:
@@ -576,7 +567,7 @@ class loader {
         // Skipping goes where `next` goes unless the step says otherwise.
         if (n["on_skip"]) add_exit(s, "skip", "Пропустить", n["on_skip"], "on_skip");
         else if (n["next"]) add_exit(s, "skip", "Пропустить", n["next"], "next");
-        else add_exit(s, "skip", "Пропустить", absent(), "next");
+        else add_exit(s, "skip", "Пропустить", yaml_node(), "next");
         // A task or choice with a deadline: when it passes, the case goes to `go`.
         if (n["timeout"]) add_timeout(s, n["timeout"]);
         break;
@@ -655,7 +646,7 @@ class loader {
   }
 
   // invoice: WHAT FOR + amount: EXPRESSION + due: DURATION (or a variable holding one).
-  void load_invoice(const YAML::Node& n, step& s) {
+  void load_invoice(yaml_node n, step& s) {
     s.prompt = scalar(n["invoice"], s.id, "invoice");
     std::string err;
     if (!s.prompt.empty() && !message_template::parse(s.prompt, &err))
@@ -673,36 +664,36 @@ class loader {
     else load_duration_or_variable(n["due"], s.id, "due", s.due, s.due_variable);
   }
 
-  void load_buttons(const YAML::Node& n, step& s) {
-    if (!n.IsSequence() || n.size() == 0) {
+  void load_buttons(yaml_node n, step& s) {
+    if (!n.is_sequence() || n.size() == 0) {
       error(n, s.id, "buttons: ожидался список надписей кнопок, например [\"Да, согласен\", \"Нет\"]");
       return;
     }
-    for (const auto& b : n) {
+    for (yaml_node b : n.items()) {
       std::string label = scalar(b, s.id, "buttons");
       if (!label.empty()) s.buttons.push_back(std::move(label));
     }
   }
 
   // form: TITLE + fields: {VAR: LABEL}, or form: {VAR: LABEL} for short.
-  void load_form(const YAML::Node& n, step& s) {
-    YAML::Node fields = n["fields"];
-    if (n["form"].IsMap()) {
+  void load_form(yaml_node n, step& s) {
+    yaml_node fields = n["fields"];
+    if (n["form"].is_map()) {
       if (fields) error(fields, s.id, "поля заданы дважды: в form: и в fields: (оставьте одно)");
       fields = n["form"];
     } else {
       s.prompt = scalar(n["form"], s.id, "form");
     }
-    if (!fields || !fields.IsMap() || fields.size() == 0) {
+    if (!fields || !fields.is_map() || fields.size() == 0) {
       error(fields ? fields : n, s.id, "у формы нет полей (ожидалось fields: { ПЕРЕМЕННАЯ: Надпись })");
       return;
     }
     for (const auto& [var, label, key_node] : entries(fields, s.id))
-      s.fields.push_back({var, label.IsScalar() ? label.Scalar() : var, pos_of(key_node)});
+      s.fields.push_back({var, label.is_scalar() ? std::string(label.text()) : var, pos_of(key_node)});
   }
 
-  void load_set(const YAML::Node& n, step& s) {
-    if (!n.IsMap() || n.size() == 0) {
+  void load_set(yaml_node n, step& s) {
+    if (!n.is_map() || n.size() == 0) {
       error(n, s.id, "set: ожидался словарь ПЕРЕМЕННАЯ: ВЫРАЖЕНИЕ");
       return;
     }
@@ -718,16 +709,16 @@ class loader {
     }
   }
 
-  void load_steps(const YAML::Node& n, playbook& book) {
-    if (!n.IsSequence()) {
+  void load_steps(yaml_node n, playbook& book) {
+    if (!n.is_sequence()) {
       error(n, {}, "steps: ожидался список шагов (каждый начинается с «- id: ...»)");
       return;
     }
-    for (const auto& node : n) {
+    for (yaml_node node : n.items()) {
       current_index_ = book.steps.size();
       step s;
       s.pos = pos_of(node);
-      if (!node.IsMap()) {
+      if (!node.is_map()) {
         error(node, {}, "шаг должен быть словарём (id: ..., и один вид шага)");
         continue;
       }
@@ -746,7 +737,7 @@ class loader {
       if (!kind) {
         // Keep the flow going past a broken step so later checks stay meaningful.
         s.kind = step_kind::say;
-        add_exit(s, "next", "Далее", absent(), "next");
+        add_exit(s, "next", "Далее", yaml_node(), "next");
         book.steps.push_back(std::move(s));
         continue;
       }
@@ -770,27 +761,18 @@ class loader {
 
 load_result load_playbook_text(std::string_view yaml, const std::string& file_name) {
   load_result result;
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    source_pos pos{file_name, e.mark.is_null() ? 0 : e.mark.line + 1,
-                   e.mark.is_null() ? 0 : e.mark.column + 1};
-    result.problems.push_back({severity::error, pos, {}, "ошибка YAML: " + e.msg});
+  yaml_error err;
+  auto doc = yaml_document::parse(yaml, &err);
+  if (!doc) {
+    result.problems.push_back(
+        {severity::error, {file_name, err.mark.line, err.mark.column}, {}, "ошибка YAML: " + err.message});
     return result;
   }
   playbook book;
   book.file = file_name;
   book.source = std::string(yaml);
   book.sha256 = sha256_hex(yaml);
-  try {
-    loader(file_name, result.problems).load(root, book);
-  } catch (const YAML::Exception& e) {
-    // yaml-cpp throws on some malformed shapes the checks above do not foresee.
-    source_pos pos{file_name, e.mark.is_null() ? 0 : e.mark.line + 1,
-                   e.mark.is_null() ? 0 : e.mark.column + 1};
-    result.problems.push_back({severity::error, pos, {}, "ошибка YAML: " + e.msg});
-  }
+  loader(file_name, result.problems).load(doc->root(), book);
   result.book = std::move(book);
   return result;
 }
