@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <fstream>
 #include <map>
-#include <set>
 #include <sstream>
+#include <unordered_set>
 #include <utility>
 
 namespace reglament {
@@ -28,35 +28,39 @@ std::string sha256_hex(std::string_view bytes) {
   std::array<std::uint32_t, 8> h{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   auto rotr = [](std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); };
-
-  std::string msg(bytes);
-  std::uint64_t bit_length = static_cast<std::uint64_t>(bytes.size()) * 8;
-  msg += static_cast<char>(0x80);
-  while (msg.size() % 64 != 56) msg += '\0';
-  for (int i = 7; i >= 0; --i) msg += static_cast<char>((bit_length >> (i * 8)) & 0xff);
-
-  for (std::size_t chunk = 0; chunk < msg.size(); chunk += 64) {
-    std::array<std::uint32_t, 64> w{};
+  auto compress = [&](const unsigned char* block) {
+    std::array<std::uint32_t, 64> w;
     for (int i = 0; i < 16; ++i)
-      for (int b = 0; b < 4; ++b)
-        w[i] = (w[i] << 8) | static_cast<unsigned char>(msg[chunk + i * 4 + b]);
+      w[i] = std::uint32_t{block[i * 4]} << 24 | std::uint32_t{block[i * 4 + 1]} << 16 |
+             std::uint32_t{block[i * 4 + 2]} << 8 | std::uint32_t{block[i * 4 + 3]};
     for (int i = 16; i < 64; ++i) {
       std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
       std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
       w[i] = w[i - 16] + s0 + w[i - 7] + s1;
     }
-    auto v = h;
+    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
     for (int i = 0; i < 64; ++i) {
-      std::uint32_t s1 = rotr(v[4], 6) ^ rotr(v[4], 11) ^ rotr(v[4], 25);
-      std::uint32_t ch = (v[4] & v[5]) ^ (~v[4] & v[6]);
-      std::uint32_t t1 = v[7] + s1 + ch + k[i] + w[i];
-      std::uint32_t s0 = rotr(v[0], 2) ^ rotr(v[0], 13) ^ rotr(v[0], 22);
-      std::uint32_t maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
-      std::uint32_t t2 = s0 + maj;
-      v = {t1 + t2, v[0], v[1], v[2], v[3] + t1, v[4], v[5], v[6]};
+      std::uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
+      std::uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+      hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
     }
-    for (int i = 0; i < 8; ++i) h[i] += v[i];
-  }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+  };
+
+  // Whole blocks straight from the text; the rest, 0x80, zeros and the bit length in one
+  // or two blocks of padding.
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t whole = bytes.size() / 64 * 64;
+  for (std::size_t at = 0; at < whole; at += 64) compress(data + at);
+  std::array<unsigned char, 128> tail{};
+  const std::size_t rest = bytes.size() - whole;
+  std::copy(data + whole, data + bytes.size(), tail.begin());
+  tail[rest] = 0x80;
+  const std::size_t padded = rest + 1 + 8 <= 64 ? 64 : 128;
+  const std::uint64_t bit_length = static_cast<std::uint64_t>(bytes.size()) * 8;
+  for (int i = 0; i < 8; ++i) tail[padded - 1 - i] = static_cast<unsigned char>(bit_length >> (i * 8));
+  compress(tail.data());
+  if (padded == 128) compress(tail.data() + 64);
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   for (std::uint32_t word : h)
@@ -175,11 +179,16 @@ class loader {
   // Map entries in document order; a repeated key is an error (yaml-cpp keeps either).
   std::vector<entry> entries(yaml_node map, const std::string& step) {
     std::vector<entry> out;
-    std::set<std::string> seen;
+    out.reserve(map.size());
+    // Most maps have a handful of keys: a scan finds a repeat sooner than a set.
+    const bool large = map.size() > 16;
+    std::unordered_set<std::string_view> seen;  // views into the document
     for (auto [key_node, value] : map.entries()) {
-      std::string key(key_node.text());
-      if (!seen.insert(key).second) error(key_node, step, "ключ «" + key + "» повторяется");
-      out.push_back({key, value, key_node});
+      std::string_view key = key_node.text();
+      const bool repeated = large ? !seen.insert(key).second
+                                  : std::any_of(out.begin(), out.end(), [&](const entry& e) { return e.key == key; });
+      if (repeated) error(key_node, step, "ключ «" + std::string(key) + "» повторяется");
+      out.push_back({std::string(key), value, key_node});
     }
     return out;
   }

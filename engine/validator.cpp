@@ -352,9 +352,20 @@ class checker {
     for (std::size_t v = 0; v < n; ++v)
       if (instant(v) && index[v] < 0) connect(v);
 
+    // A step alone in its component is on a cycle only through an exit to itself; the
+    // search for a cycle (a pass over all steps) is left for components that can hold one.
+    std::vector<int> component_size(static_cast<std::size_t>(components), 0);
+    for (std::size_t v = 0; v < n; ++v)
+      if (component[v] >= 0) ++component_size[static_cast<std::size_t>(component[v])];
+    auto may_cycle = [&](std::size_t v) {
+      if (component_size[static_cast<std::size_t>(component[v])] > 1) return true;
+      for (std::size_t w : successors(v))
+        if (w == v) return true;
+      return false;
+    };
     std::set<int> reported;
     for (std::size_t v = 0; v < n; ++v) {
-      if (!instant(v) || reported.count(component[v])) continue;
+      if (!instant(v) || reported.count(component[v]) || !may_cycle(v)) continue;
       std::vector<std::size_t> cycle = cycle_through(v, component);
       if (cycle.empty()) continue;
       reported.insert(component[v]);

@@ -169,6 +169,25 @@ TEST_CASE("SHA-256 matches the standard vectors", "[playbook]") {
         "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
 }
 
+TEST_CASE("SHA-256 pads every length around the block boundary", "[playbook]") {
+  // Expected values from Python's hashlib.
+  const std::pair<std::size_t, const char*> rows[] = {
+      {55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
+      {56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
+      {63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"},
+      {64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
+      {65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0"},
+      {119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"},
+      {120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"},
+      {128, "6836cf13bac400e9105071cd6af47084dfacad4e5e302c94bfed24e013afb73e"},
+  };
+  for (auto [length, hex] : rows) {
+    INFO(length);
+    CHECK(sha256_hex(std::string(length, 'a')) == hex);
+  }
+  CHECK(sha256_hex("Здравствуйте") == "41793c3111357a551b810e7de701f05148c89bc934135b08e04baf3a9279c81f");
+}
+
 TEST_CASE("A missing file is a diagnostic", "[playbook]") {
   load_result r = load_playbook_file(fixture("no_such_file.yaml"));
   CHECK_FALSE(r.book);
