@@ -176,7 +176,8 @@ class loader {
     report(severity::error, pos_of(at), step, std::move(message));
   }
 
-  // Map entries in document order; a repeated key is an error (yaml-cpp keeps either).
+  // Map entries in document order; a repeated key is an error (the document keeps both,
+  // and a lookup finds the first).
   std::vector<entry> entries(yaml_node map, const std::string& step) {
     std::vector<entry> out;
     out.reserve(map.size());
@@ -467,7 +468,7 @@ class loader {
   }
 
   std::optional<step_kind> kind_of(yaml_node n, step& s) {
-    // The step's keys read once: a lookup by key walks the whole map in yaml-cpp.
+    // The step's keys read once: a lookup by key walks the map.
     std::vector<std::string> keys;
     for (auto [key, value] : n.entries())
       if (key.is_scalar()) keys.emplace_back(key.text());
