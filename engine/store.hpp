@@ -115,6 +115,9 @@ class store {
   virtual void savepoint() = 0;
   virtual void release_savepoint() = 0;
   virtual void rollback_to_savepoint() = 0;
+  // Rows inserted, updated or deleted through this store so far (rolled back or not): an
+  // unchanged count means the work in between wrote nothing that needs undoing.
+  virtual std::uint64_t rows_changed() = 0;
 
   // Playbook versions: returns the version number for this content (new if unseen).
   virtual int register_playbook(const playbook& pb, timestamp now) = 0;

@@ -144,6 +144,43 @@ void writer::loop() {
   }
 }
 
+// Optimistic first: the items run without savepoints, which would cost SQLite a copy of
+// every page an item touches. An item that throws, or is refused after changing rows,
+// sends the whole transaction back, and the items run again each in a savepoint, so the
+// failed one is undone alone (the store gives back the case ids of the rolled-back pass,
+// so the results are those the careful pass alone gives). A refusal that changed nothing
+// needs no rollback. Throws, for the caller to roll back, if the transaction fails.
+void writer::run_items(std::size_t n, const std::function<engine_result(std::size_t)>& run,
+                       std::vector<engine_result>& results) {
+  // True if item i must leave nothing behind and may have left something.
+  auto run_one = [&](std::size_t i) {
+    const auto before = store_.rows_changed();
+    try {
+      results[i] = run(i);
+      return !results[i].error.empty() && store_.rows_changed() != before;
+    } catch (...) {
+      results[i] = engine_result{};
+      results[i].error = "internal error: " + what_of(std::current_exception());
+      results[i].http_status = 500;
+      return true;
+    }
+  };
+
+  store_.begin();
+  bool clean = true;
+  for (std::size_t i = 0; i < n && clean; ++i) clean = !run_one(i);
+  if (clean) return;
+
+  stats_.batches_redone.fetch_add(1);
+  store_.rollback();
+  store_.begin();
+  for (std::size_t i = 0; i < n; ++i) {
+    store_.savepoint();
+    if (run_one(i)) store_.rollback_to_savepoint();
+    store_.release_savepoint();
+  }
+}
+
 void writer::run_batch(std::deque<std::pair<work, done>>& batch) {
   const auto n = batch.size();
   stats_.batches.fetch_add(1);
@@ -152,21 +189,7 @@ void writer::run_batch(std::deque<std::pair<work, done>>& batch) {
 
   std::vector<engine_result> results(n);
   try {
-    store_.begin();
-    for (std::size_t i = 0; i < n; ++i) {
-      store_.savepoint();
-      try {
-        results[i] = batch[i].first(engine_);
-        // A refusal must leave nothing behind, whatever the engine wrote before deciding.
-        if (!results[i].error.empty()) store_.rollback_to_savepoint();
-      } catch (...) {
-        store_.rollback_to_savepoint();
-        results[i] = engine_result{};
-        results[i].error = "internal error: " + what_of(std::current_exception());
-        results[i].http_status = 500;
-      }
-      store_.release_savepoint();
-    }
+    run_items(n, [&](std::size_t i) { return batch[i].first(engine_); }, results);
     store_.commit();
     if (on_committed_) on_committed_();
   } catch (...) {
@@ -205,21 +228,12 @@ void writer::fire_due_timers() {
   }
   last_timer_round_full_ = due.size() >= static_cast<std::size_t>(opt_.timer_batch);
   if (due.empty()) return;
-  std::uint64_t fired = 0;
+  std::vector<engine_result> results(due.size());
   try {
-    store_.begin();
-    for (const auto& t : due) {
-      store_.savepoint();
-      try {
-        auto r = engine_.timer(t.id, timer_due{t.n});
-        if (r.error.empty()) ++fired;
-        else store_.rollback_to_savepoint();
-      } catch (...) {
-        store_.rollback_to_savepoint();
-      }
-      store_.release_savepoint();
-    }
+    run_items(due.size(), [&](std::size_t i) { return engine_.timer(due[i].id, timer_due{due[i].n}); }, results);
     store_.commit();
+    const auto fired = static_cast<std::uint64_t>(
+        std::count_if(results.begin(), results.end(), [](const engine_result& r) { return r.error.empty(); }));
     stats_.timers_fired.fetch_add(fired);
     if (on_committed_ && fired) on_committed_();
   } catch (...) {

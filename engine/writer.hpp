@@ -1,7 +1,8 @@
 // The single writer: one thread owns the writing store connection and the case engine.
 // Work from any thread is queued; the writer takes everything waiting (up to a batch
-// limit), runs it in one transaction with a savepoint per item, commits once, and only
-// then reports each result. So under load many events share one fsync, and nothing is
+// limit), runs it in one transaction, commits once, and only then reports each result.
+// An item that fails is undone alone: the batch is then run again with a savepoint per
+// item, so a work item may run twice and must have no effect outside the store. So under load many events share one fsync, and nothing is
 // acknowledged before it is durable. It also fires timers when they come due.
 // submit() is thread-safe; callbacks run on the writer thread and must be quick.
 #pragma once
@@ -17,6 +18,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace reglament {
 
@@ -25,6 +27,7 @@ struct writer_stats {
   std::atomic<std::uint64_t> items{0};
   std::atomic<std::uint64_t> timers_fired{0};
   std::atomic<std::uint64_t> failed_commits{0};
+  std::atomic<std::uint64_t> batches_redone{0};  // run again, an item per savepoint, after a failure
   std::atomic<std::uint64_t> batch_size_buckets[8]{};  // <=1,<=4,<=16,<=64,<=256,<=1024,<=4096,more
 };
 
@@ -63,6 +66,8 @@ class writer {
  private:
   void loop();
   void run_batch(std::deque<std::pair<work, done>>& batch);
+  void run_items(std::size_t n, const std::function<engine_result(std::size_t)>& run,
+                 std::vector<engine_result>& results);
   void fire_due_timers();
 
   store& store_;

@@ -524,6 +524,8 @@ struct sqlite_store::impl {
   std::optional<statement_cache> st;
   std::optional<projection> proj;
   std::optional<case_id> next_id;
+  std::optional<std::optional<case_id>> txn_next_id;       // next_id at begin(), while in one
+  std::vector<std::optional<case_id>> savepoint_next_ids;  // next_id at each open savepoint
 
   ~impl() {
     proj.reset();
@@ -633,16 +635,42 @@ sqlite_store::~sqlite_store() = default;
 
 const std::string& sqlite_store::path() const { return impl_->conn.path; }
 
-void sqlite_store::begin() { impl_->use(s_begin).run(); }
-void sqlite_store::commit() { impl_->use(s_commit).run(); }
-void sqlite_store::rollback() {
-  // After SQLITE_FULL, SQLITE_IOERR etc. SQLite may have rolled back already.
-  if (sqlite3_get_autocommit(impl_->conn.db)) return;
-  impl_->use(s_rollback).run();
+// The case ids handed out since begin() (or a savepoint) are given back when it rolls
+// back, so running a batch again hands out the same ids.
+void sqlite_store::begin() {
+  impl_->use(s_begin).run();
+  impl_->txn_next_id = impl_->next_id;
+  impl_->savepoint_next_ids.clear();
 }
-void sqlite_store::savepoint() { impl_->use(s_savepoint).run(); }
-void sqlite_store::release_savepoint() { impl_->use(s_release).run(); }
-void sqlite_store::rollback_to_savepoint() { impl_->use(s_rollback_to).run(); }
+void sqlite_store::commit() {
+  impl_->use(s_commit).run();
+  impl_->txn_next_id.reset();
+  impl_->savepoint_next_ids.clear();
+}
+void sqlite_store::rollback() {
+  auto& s = *impl_;
+  if (s.txn_next_id) s.next_id = *s.txn_next_id;
+  s.txn_next_id.reset();
+  s.savepoint_next_ids.clear();
+  // After SQLITE_FULL, SQLITE_IOERR etc. SQLite may have rolled back already.
+  if (sqlite3_get_autocommit(s.conn.db)) return;
+  s.use(s_rollback).run();
+}
+void sqlite_store::savepoint() {
+  impl_->use(s_savepoint).run();
+  impl_->savepoint_next_ids.push_back(impl_->next_id);
+}
+void sqlite_store::release_savepoint() {
+  impl_->use(s_release).run();
+  if (!impl_->savepoint_next_ids.empty()) impl_->savepoint_next_ids.pop_back();
+}
+void sqlite_store::rollback_to_savepoint() {
+  impl_->use(s_rollback_to).run();
+  if (!impl_->savepoint_next_ids.empty()) impl_->next_id = impl_->savepoint_next_ids.back();
+}
+std::uint64_t sqlite_store::rows_changed() {
+  return static_cast<std::uint64_t>(sqlite3_total_changes64(impl_->conn.db));
+}
 
 int sqlite_store::register_playbook(const playbook& pb, timestamp now) {
   impl_->use(s_pb_insert)
@@ -678,7 +706,7 @@ std::optional<stored_playbook_version> sqlite_store::playbook_version(const std:
 
 case_id sqlite_store::next_case_id() {
   // One writer per database: after the first look the counter lives in memory. Ids
-  // handed out in a rolled-back transaction are simply skipped.
+  // handed out in a rolled-back transaction or savepoint are handed out again.
   if (!impl_->next_id) {
     auto q = impl_->use(s_max_case_id);
     impl_->next_id = (q.next() ? q.int64(0) : 0) + 1;

@@ -54,6 +54,7 @@ class sqlite_store final : public store {
   void savepoint() override;
   void release_savepoint() override;
   void rollback_to_savepoint() override;  // the savepoint stays open: release it after
+  std::uint64_t rows_changed() override;
 
   int register_playbook(const playbook& pb, timestamp now) override;
   std::vector<stored_playbook_version> playbook_versions(const std::string& id) override;

@@ -2,9 +2,8 @@
 
 #include "engine/case_engine.hpp"
 #include "engine/case_event.hpp"
-#include "engine/firm_file.hpp"
-#include "engine/production_calendar.hpp"
 #include "engine/store/sqlite_store.hpp"
+#include "tests/fakes/shipped_engine.hpp"
 #include "tests/fakes/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,19 +17,14 @@ using reglament::daemon::inbound_gateway;
 
 namespace {
 
-constexpr const char* playbooks_dir = REGLAMENT_SOURCE_DIR "/playbooks/bookkeeping";
-
 // The shipped playbooks over a real database file, the group-commit writer, and the
 // gateway the channel sources would call.
 struct rig {
   temp_dir dir;
   std::string db_path = dir.file("r.db");
   sqlite_store st{db_path};
-  playbook_library books;
-  std::unique_ptr<firm_file> firm;
-  weekly_calendar calendar = production_calendar::shipped();
-  manual_clock clk{from_millis(1795417200000)};  // Monday 23 Nov 2026, 10:00 Moscow
-  std::unique_ptr<case_engine> engine;
+  fakes::shipped_engine shipped{st};
+  manual_clock& clk = shipped.clk;  // Monday 23 Nov 2026, 10:00 Moscow
   std::unique_ptr<writer> w;
   channel_store channels{db_path};
   daemon::logger log{daemon::log_level::error};
@@ -39,18 +33,7 @@ struct rig {
   std::unique_ptr<inbound_gateway> gateway;
 
   rig() {
-    REQUIRE_FALSE(has_errors(books.load_directory(playbooks_dir, &st, timestamp{})));
-    diagnostics problems;
-    firm = firm_file::load(firm_file::beside(playbooks_dir), problems);
-    REQUIRE(firm);
-    run_context ctx;
-    ctx.now = &clk;
-    ctx.calendar = &calendar;
-    ctx.clients = firm.get();
-    ctx.tariffs = firm.get();
-    ctx.firm = firm.get();
-    engine = std::make_unique<case_engine>(st, books, ctx);
-    w = std::make_unique<writer>(st, *engine, clk, writer::options{});
+    w = std::make_unique<writer>(st, *shipped.engine, clk, writer::options{});
     w->start();
     inbound_gateway::options opt;
     opt.attachments_dir = dir.file("attachments");

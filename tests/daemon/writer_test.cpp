@@ -2,13 +2,16 @@
 
 #include "engine/store/sqlite_store.hpp"
 #include "tests/fakes/forwarding_store.hpp"
+#include "tests/fakes/shipped_engine.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <future>
+#include <map>
 #include <thread>
+#include <tuple>
 
 using namespace reglament;
 using namespace std::chrono_literals;
@@ -192,4 +195,163 @@ TEST_CASE("work submitted after stop is refused, not lost", "[writer]") {
   engine_result got;
   w.submit(record(r, "late", 1), [&](const engine_result& x) { got = x; });
   CHECK(got.http_status == 503);
+}
+
+TEST_CASE("a batch with no failure runs without savepoints; a refusal that wrote nothing does not redo it",
+          "[writer]") {
+  rig r("optimistic");
+  writer w(r.st, r.engine, r.clk, {});
+  std::vector<engine_result> results(3);
+  w.submit(record(r, "a", 1), [&](const engine_result& x) { results[0] = x; });
+  w.submit(
+      [](case_engine&) {
+        engine_result res;
+        res.error = "sender: required";
+        res.http_status = 422;
+        return res;
+      },
+      [&](const engine_result& x) { results[1] = x; });
+  w.submit(record(r, "b", 2), [&](const engine_result& x) { results[2] = x; });
+  w.start();
+  w.stop();
+  CHECK(w.stats().batches == 1);
+  CHECK(w.stats().batches_redone == 0);
+  CHECK(results[0].error.empty());
+  CHECK(results[1].http_status == 422);
+  CHECK(results[2].error.empty());
+  CHECK(r.db.inbound_case("test", "a") == 1);
+  CHECK(r.db.inbound_case("test", "b") == 2);
+}
+
+namespace {
+
+// The shipped playbooks and demo firm over a real SQLite file, driven through the writer
+// as the daemon drives them: what the group commit must keep right for real cases.
+struct engine_rig {
+  sqlite_store db{rig::fresh("engine")};
+  fakes::shipped_engine shipped{db};
+
+  static inbound_message mail(const std::string& id, const std::string& from, const std::string& text) {
+    return {"email", id, from, "", text};
+  }
+
+  // Quota counted in the store equals the in-tariff checks the journal holds, and the
+  // derived tables equal a replay of the journal.
+  void check_consistent(case_id last) {
+    std::map<std::tuple<std::string, std::string, std::string>, int> in_tariff;
+    for (case_id id = 1; id <= last; ++id) {
+      auto c = db.load_case(id);
+      REQUIRE(c);
+      int opened = 0;
+      for (const auto& e : db.journal(id)) {
+        opened += e.what.kind == fact_kind::case_opened;
+        if (e.what.kind == fact_kind::tariff_checked && e.what.data.value("outcome", "") == "in_tariff")
+          ++in_tariff[{c->client_id, e.what.data.value("service", ""), e.what.data.value("period", "")}];
+      }
+      CHECK(opened == 1);
+    }
+    CHECK_FALSE(db.load_case(last + 1));
+    REQUIRE_FALSE(in_tariff.empty());  // the check below is not vacuous
+    for (const auto& [key, n] : in_tariff)
+      CHECK(db.quota_used(std::get<0>(key), std::get<1>(key), std::get<2>(key)) == n);
+    auto rep = db.verify_replay();
+    CHECK(rep.differences.empty());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an item failing mid-batch leaves no trace; the others commit once, with the ids and quota a careful run gives",
+          "[writer]") {
+  engine_rig r;
+  writer w(r.db, *r.shipped.engine, r.shipped.clk, {});
+  std::vector<engine_result> results(6);
+  auto put = [&](std::size_t i) { return [&results, i](const engine_result& x) { results[i] = x; }; };
+  const auto m1 = engine_rig::mail("m1", "anna@romashka.ru", "Пришлите выписку из банка за октябрь");
+  const auto m2 = engine_rig::mail("m2", "igor@vektor-plus.ru", "Пришлите выписку из банка за октябрь");
+  const auto m3 = engine_rig::mail("m3", "buh@sever-ao.ru", "Пришлите выписку из банка за октябрь");
+  const auto m4 = engine_rig::mail("m4", "m.kuznetsova@kvadrat.su", "Пришлите выписку из банка за октябрь");
+  w.submit([&](case_engine& e) { return e.inbound(m1); }, put(0));
+  // Opens a case, counts quota and queues a greeting, then fails.
+  w.submit(
+      [&](case_engine& e) -> engine_result {
+        e.inbound(m2);
+        throw std::runtime_error("disk gone mid-item");
+      },
+      put(1));
+  w.submit([&](case_engine& e) { return e.inbound(m3); }, put(2));
+  w.submit([&](case_engine& e) { return e.inbound(m1); }, put(3));  // replayed in the same batch
+  // Writes a whole case, then is refused: nothing of it may stay.
+  w.submit(
+      [&](case_engine& e) {
+        auto res = e.inbound(m4);
+        res.error = "refused after writing";
+        res.http_status = 409;
+        return res;
+      },
+      put(4));
+  w.submit([&](case_engine& e) { return e.inbound(m2); }, put(5));  // the failed one's message, again
+  w.start();  // all waiting: one batch
+  w.stop();
+
+  CHECK(w.stats().batches == 1);
+  CHECK(w.stats().batches_redone == 1);
+  CHECK(w.stats().failed_commits == 0);
+  CHECK(results[0].error.empty());
+  CHECK(results[0].id == 1);
+  CHECK(results[1].http_status == 500);
+  CHECK_THAT(results[1].error, Catch::Contains("disk gone mid-item"));
+  CHECK(results[2].error.empty());
+  CHECK(results[2].id == 2);  // the failed item's id is handed out again
+  CHECK(results[3].duplicate);
+  CHECK(results[3].id == 1);
+  CHECK(results[4].http_status == 409);
+  CHECK(results[5].error.empty());
+  CHECK_FALSE(results[5].duplicate);  // its first try left no inbound record
+  CHECK(results[5].id == 3);
+  CHECK_FALSE(r.db.inbound_case("email", "m4"));
+  CHECK(r.db.inbound_case("email", "m2") == 3);
+  for (const auto& o : r.db.outbox("", 100)) CHECK(o.id <= 3);
+  r.check_consistent(3);
+
+  // Replayed in a later batch: acknowledged, nothing changes.
+  writer w2(r.db, *r.shipped.engine, r.shipped.clk, {});
+  w2.start();
+  const auto facts = r.db.journal_size();
+  for (const auto* m : {&m1, &m2, &m3}) {
+    auto again = w2.run([m](case_engine& e) { return e.inbound(*m); });
+    CHECK(again.duplicate);
+  }
+  auto fresh = w2.run([&](case_engine& e) { return e.inbound(m4); });
+  CHECK(fresh.error.empty());
+  CHECK(fresh.id == 4);
+  w2.stop();
+  CHECK(w2.stats().batches_redone == 0);
+  CHECK(r.db.journal_size() > facts);
+  r.check_consistent(4);
+}
+
+TEST_CASE("a failed commit after a redone batch gives back its case ids and leaves nothing", "[writer]") {
+  engine_rig r;
+  fakes::counting_store st{r.db};
+  case_engine engine(st, r.shipped.books, r.shipped.context());
+  writer w(st, engine, r.shipped.clk, {});
+  std::vector<engine_result> results(2);
+  w.submit([&](case_engine& e) { return e.inbound(engine_rig::mail("a", "anna@romashka.ru", "Пришлите выписку")); },
+           [&](const engine_result& x) { results[0] = x; });
+  w.submit([](case_engine&) -> engine_result { throw std::runtime_error("boom"); },
+           [&](const engine_result& x) { results[1] = x; });
+  st.fail_next_commit = true;
+  w.start();
+  w.stop();
+  CHECK(w.stats().batches_redone == 1);
+  CHECK(w.stats().failed_commits == 1);
+  for (const auto& x : results) CHECK(x.http_status == 503);
+  CHECK_FALSE(r.db.inbound_case("email", "a"));
+  CHECK_FALSE(r.db.load_case(1));
+  writer w2(r.db, *r.shipped.engine, r.shipped.clk, {});
+  w2.start();
+  auto x = w2.run([&](case_engine& e) { return e.inbound(engine_rig::mail("a", "anna@romashka.ru", "Пришлите выписку")); });
+  CHECK(x.error.empty());
+  CHECK(x.id == 1);  // the rolled-back id is handed out again
 }

@@ -20,6 +20,7 @@ class forwarding_store : public store {
   void savepoint() override { inner_.savepoint(); }
   void release_savepoint() override { inner_.release_savepoint(); }
   void rollback_to_savepoint() override { inner_.rollback_to_savepoint(); }
+  std::uint64_t rows_changed() override { return inner_.rows_changed(); }
 
   int register_playbook(const playbook& pb, timestamp now) override { return inner_.register_playbook(pb, now); }
   std::vector<stored_playbook_version> playbook_versions(const std::string& id) override {

@@ -450,6 +450,39 @@ TEST_CASE("a savepoint rolls one event back inside a group commit", "[store]") {
   CHECK_FALSE(s.load_case(3).has_value());
 }
 
+TEST_CASE("case ids handed out in a rolled-back transaction or savepoint are handed out again", "[store]") {
+  sqlite_store s(":memory:");
+  auto open = [&s](case_id id) {
+    case_state c;
+    std::vector<fact> f{make(fact_kind::case_opened, 0, "", {{"playbook", "intake"}, {"thread", std::to_string(id)}})};
+    apply(c, id, f[0]);
+    s.append(id, f, c);
+  };
+  s.begin();
+  CHECK(s.next_case_id() == 1);
+  open(1);
+  s.savepoint();
+  CHECK(s.next_case_id() == 2);
+  open(2);
+  s.rollback_to_savepoint();
+  s.release_savepoint();
+  CHECK(s.next_case_id() == 2);  // given back by the savepoint
+  open(2);
+  s.commit();
+  CHECK(s.load_case(2).has_value());
+
+  const auto before = s.rows_changed();
+  s.begin();
+  CHECK(s.next_case_id() == 3);
+  CHECK(s.rows_changed() == before);  // nothing written yet
+  open(3);
+  CHECK(s.rows_changed() > before);
+  s.rollback();
+  CHECK_FALSE(s.load_case(3).has_value());
+  CHECK(s.rows_changed() > before);  // rows written count, rolled back or not
+  CHECK(s.next_case_id() == 3);      // given back by the rollback
+}
+
 TEST_CASE("errors name the database and the operation; a locked database is busy", "[store]") {
   temp_dir dir;
   const auto path = dir.file("busy.db");
