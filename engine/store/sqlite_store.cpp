@@ -359,7 +359,6 @@ enum store_sql : std::size_t {
   s_savepoint,
   s_release,
   s_rollback_to,
-  s_insert_journal,
   s_load_case,
   s_open_for_thread,
   s_max_case_id,
@@ -405,7 +404,6 @@ constexpr std::array<sql_def, s_count_> store_defs{{
     {"savepoint", "SAVEPOINT item"},
     {"release savepoint", "RELEASE item"},
     {"roll back to savepoint", "ROLLBACK TO item"},
-    {"append journal", "INSERT INTO journal(case_id, at, kind, step, data) VALUES(?1, ?2, ?3, ?4, ?5)"},
     {"load case", "SELECT state FROM cases WHERE id = ?1"},
     {"find open case for thread",
      "SELECT id FROM cases WHERE channel = ?1 AND thread = ?2 AND status <> 'closed' "
@@ -524,16 +522,36 @@ struct sqlite_store::impl {
   std::optional<statement_cache> st;
   std::optional<projection> proj;
   std::optional<case_id> next_id;
+  // "INSERT INTO journal ... VALUES (...), (...)" for 1..max_journal_rows rows, prepared
+  // on first use: one statement per event instead of one per fact. OR FAIL spares SQLite
+  // a statement journal (a copy of each page the insert touches, to undo it alone): an
+  // insert that fails fails its event, and every caller undoes the event whole.
+  static constexpr std::size_t max_journal_rows = 16;
+  std::array<sqlite3_stmt*, max_journal_rows> journal_rows{};
+  std::vector<std::string> fact_data;  // the facts' JSON, kept bound until the insert ran
   std::optional<std::optional<case_id>> txn_next_id;       // next_id at begin(), while in one
   std::vector<std::optional<case_id>> savepoint_next_ids;  // next_id at each open savepoint
 
   ~impl() {
+    for (auto* q : journal_rows) sqlite3_finalize(q);
     proj.reset();
     st.reset();
     if (conn.db) sqlite3_close_v2(conn.db);
   }
 
   query use(std::size_t id, case_id for_case = 0) { return st->use(id, for_case); }
+
+  query insert_journal(std::size_t rows, case_id for_case) {
+    auto& q = journal_rows[rows - 1];
+    if (!q) {
+      std::string sql = "INSERT OR FAIL INTO journal(case_id, at, kind, step, data) VALUES";
+      for (std::size_t i = 0; i < rows; ++i)
+        fmt::format_to(std::back_inserter(sql), "{}(?{}, ?{}, ?{}, ?{}, ?{})", i ? ", " : "", 5 * i + 1,
+                       5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5);
+      q = conn.prepare(sql, "append journal", true);
+    }
+    return query(conn, q, "append journal", for_case);
+  }
 
   void open();
   void migrate();
@@ -741,16 +759,23 @@ void sqlite_store::append(case_id id, const std::vector<fact>& facts, const case
   const bool own_transaction = sqlite3_get_autocommit(s.conn.db) != 0;
   if (own_transaction) s.conn.exec("SAVEPOINT append", fmt::format("append for case {}", id));
   try {
-    std::string data;
-    for (const auto& f : facts) {
-      data = f.data.is_null() ? std::string("{}") : dump(f.data);
-      s.use(s_insert_journal, id)
-          .bind(1, id)
-          .bind(2, f.at)
-          .bind_static(3, to_string(f.kind))
-          .bind_static(4, f.step)
-          .bind_static(5, data)
-          .run();
+    if (s.fact_data.size() < facts.size()) s.fact_data.resize(facts.size());
+    for (std::size_t i = 0; i < facts.size(); ++i)
+      s.fact_data[i] = facts[i].data.is_null() ? std::string("{}") : dump(facts[i].data);
+    for (std::size_t from = 0; from < facts.size();) {
+      const std::size_t rows = std::min(impl::max_journal_rows, facts.size() - from);
+      auto q = s.insert_journal(rows, id);
+      for (std::size_t i = 0; i < rows; ++i) {
+        const auto& f = facts[from + i];
+        const int p = static_cast<int>(5 * i);
+        q.bind(p + 1, id)
+            .bind(p + 2, f.at)
+            .bind_static(p + 3, to_string(f.kind))
+            .bind_static(p + 4, f.step)
+            .bind_static(p + 5, s.fact_data[from + i]);
+      }
+      q.run();
+      from += rows;
     }
     s.proj->apply(id, facts, after, to_json_text(after));
   } catch (...) {

@@ -450,6 +450,28 @@ TEST_CASE("a savepoint rolls one event back inside a group commit", "[store]") {
   CHECK_FALSE(s.load_case(3).has_value());
 }
 
+TEST_CASE("an event of many facts is journaled whole and in order, in inserts of several rows", "[store]") {
+  sqlite_store s(":memory:");
+  case_state st = intake(s, s.next_case_id(), "t");
+  const auto before = s.journal(1).size();
+  // 37 notes: more than one multi-row insert holds, and not a multiple of it.
+  std::vector<fact> notes;
+  for (int i = 0; i < 37; ++i)
+    notes.push_back(make(fact_kind::note_added, 100 + i, "prepare", {{"text", "note " + std::to_string(i)}, {"actor", "anna"}}));
+  record(s, st, 1, notes);
+  auto j = s.journal(1);
+  REQUIRE(j.size() == before + 37);
+  for (std::size_t i = 0; i < 37; ++i) {
+    const auto& e = j[before + i];
+    CHECK(e.what.kind == fact_kind::note_added);
+    CHECK(e.what.data.value("text", "") == "note " + std::to_string(i));
+    CHECK(to_millis(e.what.at) == t0 + 100 + static_cast<std::int64_t>(i));
+    CHECK(e.seq > j[before + i - 1].seq);
+  }
+  CHECK(s.journal_size() == static_cast<std::int64_t>(before + 37));
+  CHECK(s.verify_replay().differences.empty());
+}
+
 TEST_CASE("case ids handed out in a rolled-back transaction or savepoint are handed out again", "[store]") {
   sqlite_store s(":memory:");
   auto open = [&s](case_id id) {
