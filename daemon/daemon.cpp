@@ -651,7 +651,8 @@ int reglamentd::run() {
   log_.info("reglamentd stopped", {{"batches", std::to_string(ws.batches.load())},
                                    {"events", std::to_string(ws.items.load())},
                                    {"timers_fired", std::to_string(ws.timers_fired.load())},
-                                   {"failed_commits", std::to_string(ws.failed_commits.load())}});
+                                   {"failed_commits", std::to_string(ws.failed_commits.load())},
+                                   {"batches_redone", std::to_string(ws.batches_redone.load())}});
   // 4. Close in reverse order of opening.
   p.listener.reset();
   p.signals.reset();

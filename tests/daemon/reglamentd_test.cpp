@@ -35,7 +35,8 @@ TEST_CASE("reglamentd serves the API end to end", "[integration]") {
     CHECK(m.status == 200);
     for (auto name : {"reglament_messages_in_total{channel=\"telegram\"} 1", "# TYPE reglament_cases gauge",
                       "reglament_step_seconds_bucket", "reglament_outbox_backlog", "reglament_timers_pending",
-                      "reglament_commit_batch_size_bucket{le=\"1\"}", "reglament_writer_queue_depth"})
+                      "reglament_commit_batch_size_bucket{le=\"1\"}", "reglament_writer_queue_depth",
+                      "reglament_writer_batches_redone 0"})
       CHECK_THAT(m.body, Catch::Contains(name));
   }
 

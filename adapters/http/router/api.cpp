@@ -452,6 +452,9 @@ void api::metrics_text(const std::shared_ptr<context>& c) {
       .set(static_cast<double>(writer_.queue_depth()));
   metrics_.get_gauge("reglament_writer_failed_commits", "Group commits that failed since start")
       .set(static_cast<double>(ws.failed_commits.load()));
+  metrics_.get_gauge("reglament_writer_batches_redone",
+                     "Group commits run again with a savepoint per event because one event failed")
+      .set(static_cast<double>(ws.batches_redone.load()));
   metrics_.get_gauge("reglament_timers_fired", "Timers fired since start")
       .set(static_cast<double>(ws.timers_fired.load()));
   if (opt_.on_scrape) opt_.on_scrape(metrics_);
