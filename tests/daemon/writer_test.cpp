@@ -197,7 +197,7 @@ TEST_CASE("work submitted after stop is refused, not lost", "[writer]") {
   CHECK(got.http_status == 503);
 }
 
-TEST_CASE("a batch with no failure runs without savepoints; a refusal that wrote nothing does not redo it",
+TEST_CASE("a batch with no failure runs once, and a refusal that wrote nothing does not run it again",
           "[writer]") {
   rig r("optimistic");
   writer w(r.st, r.engine, r.clk, {});
@@ -261,7 +261,7 @@ struct engine_rig {
 
 }  // namespace
 
-TEST_CASE("an item failing mid-batch leaves no trace; the others commit once, with the ids and quota a careful run gives",
+TEST_CASE("an item failing mid-batch leaves no trace, and the others commit once with the ids and quota a careful run gives",
           "[writer]") {
   engine_rig r;
   writer w(r.db, *r.shipped.engine, r.shipped.clk, {});

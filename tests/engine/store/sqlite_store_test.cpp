@@ -129,7 +129,7 @@ TEST_CASE("a database from a newer program is refused", "[store]") {
   }
 }
 
-TEST_CASE("files are opened in WAL mode; :memory: works", "[store]") {
+TEST_CASE("files are opened in WAL mode, and :memory: works", "[store]") {
   temp_dir dir;
   const auto path = dir.file("wal.db");
   sqlite_store s(path);
@@ -505,7 +505,7 @@ TEST_CASE("case ids handed out in a rolled-back transaction or savepoint are han
   CHECK(s.next_case_id() == 3);      // given back by the rollback
 }
 
-TEST_CASE("errors name the database and the operation; a locked database is busy", "[store]") {
+TEST_CASE("errors name the database and the operation, and a locked database is busy", "[store]") {
   temp_dir dir;
   const auto path = dir.file("busy.db");
   sqlite_store writer(path);
@@ -537,7 +537,7 @@ TEST_CASE("errors name the database and the operation; a locked database is busy
   mem.rollback();
 }
 
-TEST_CASE("read-only stores read; backups copy a consistent snapshot", "[store]") {
+TEST_CASE("read-only stores read, and backups copy a consistent snapshot", "[store]") {
   temp_dir dir;
   const auto path = dir.file("live.db");
   sqlite_store s(path);
