@@ -160,6 +160,34 @@ TEST_CASE("Several problems in one file are all reported", "[playbook]") {
   CHECK_THAT(all[4], Catch::Contains("m.yaml:9:10") && Catch::Contains("step c"));
 }
 
+TEST_CASE("A key written twice is reported at the second; the first one counts", "[playbook]") {
+  load_result r = load_playbook_text(
+      "id: twice\ntitle: Первый\ntitle: Второй\nsteps:\n  - id: a\n    say: Привет\n    say: Пока\n"
+      "  - id: done\n    end: done\n",
+      "twice.yaml");
+  REQUIRE(r.book);
+  std::vector<std::string> all;
+  for (const auto& d : r.problems) all.push_back(d.to_string());
+  REQUIRE(all.size() == 2);
+  CHECK_THAT(all[0], Catch::Contains("twice.yaml:3:1") && Catch::Contains("ключ «title» повторяется"));
+  CHECK_THAT(all[1], Catch::Contains("twice.yaml:7:5") && Catch::Contains("ключ «say» повторяется"));
+  CHECK(r.book->title == "Первый");
+  CHECK(r.book->steps[0].text.source() == "Привет");
+}
+
+TEST_CASE("A YAML error in a playbook names libyaml's problem and its place", "[playbook]") {
+  load_result r = load_playbook_text("id: x\nsteps:\n  - id: a\n    say: \"Привет\n", "q.yaml");
+  CHECK_FALSE(r.book);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].to_string() ==
+        "q.yaml:5:1: error: ошибка YAML: found unexpected end of stream (while scanning a quoted scalar started at "
+        "line 4, column 10)");
+  load_result alias = load_playbook_text("id: x\nsteps: *missing\n", "a.yaml");
+  CHECK_FALSE(alias.book);
+  REQUIRE(alias.problems.size() == 1);
+  CHECK_THAT(alias.problems[0].to_string(), Catch::StartsWith("a.yaml:2:8: error: ошибка YAML: ссылка *missing"));
+}
+
 TEST_CASE("SHA-256 matches the standard vectors", "[playbook]") {
   CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

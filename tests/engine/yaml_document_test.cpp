@@ -237,6 +237,14 @@ TEST_CASE("Columns count bytes, as diagnostics did with yaml-cpp", "[yaml]") {
   CHECK(at(bom.root()["титул"], 2, 13));
 }
 
+TEST_CASE("A UTF-16 text with its byte order mark is read, columns in characters", "[yaml]") {
+  std::string text = "\xff\xfe";  // UTF-16LE
+  for (char c : std::string("a: 1\nbb: [x]\n")) text += {c, '\0'};
+  auto doc = parse_ok(text);
+  CHECK(doc.root()["a"].text() == "1");
+  CHECK(at(doc.root()["bb"], 2, 5));
+}
+
 TEST_CASE("Syntax errors say what and where", "[yaml]") {
   yaml_error flow = parse_error("id: broken\nsteps:\n  - id: greet\n    say: [незакрытый список\n  - id: done\n");
   CHECK(flow.mark.line == 5);
