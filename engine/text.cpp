@@ -75,32 +75,36 @@ std::string fold_case(std::string_view utf8) {
 }
 
 std::vector<std::string> words(std::string_view utf8) {
-  std::string folded = fold_case(utf8);
+  const std::string folded = fold_case(utf8);
   std::vector<std::string> result;
-  std::string current;
   const auto* p = reinterpret_cast<const uint8_t*>(folded.data());
-  int32_t i = 0, n = static_cast<int32_t>(folded.size());
+  const int32_t n = static_cast<int32_t>(folded.size());
+  const auto word_char = [](UChar32 c) {
+    return c < 0x80    ? (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == '-'
+           : c < 0x400 ? u_isalnum(c) != 0
+                       : c <= 0x45F || u_isalnum(c);  // the basic Cyrillic block is all letters
+  };
+  // A word is a run of word characters, cut out once (no per-character appends).
+  int32_t i = 0, start = -1, end = 0;
+  const auto take = [&] {
+    // A hyphen at a word's edge is punctuation ("да -" or "-нет"), inside it is part of the word.
+    while (start < end && folded[static_cast<std::size_t>(start)] == '-') ++start;
+    while (end > start && folded[static_cast<std::size_t>(end - 1)] == '-') --end;
+    if (start < end) result.emplace_back(folded, static_cast<std::size_t>(start), static_cast<std::size_t>(end - start));
+    start = -1;
+  };
   while (i < n) {
-    int32_t start = i;
+    const int32_t at = i;
     UChar32 c;
     U8_NEXT(p, i, n, c);
-    const bool in_word = c < 0x80    ? (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == '-'
-                         : c < 0x400 ? u_isalnum(c) != 0
-                         : c <= 0x45F || u_isalnum(c);  // the basic Cyrillic block is all letters
-    if (in_word) {
-      current.append(folded, static_cast<std::size_t>(start), static_cast<std::size_t>(i - start));
-    } else if (!current.empty()) {
-      result.push_back(std::move(current));
-      current.clear();
+    if (word_char(c)) {
+      if (start < 0) start = at;
+      end = i;
+    } else if (start >= 0) {
+      take();
     }
   }
-  if (!current.empty()) result.push_back(std::move(current));
-  // A hyphen at a word's edge is punctuation ("да -" or "-нет"), inside it is part of the word.
-  for (auto& w : result) {
-    while (!w.empty() && w.front() == '-') w.erase(w.begin());
-    while (!w.empty() && w.back() == '-') w.pop_back();
-  }
-  std::erase_if(result, [](const std::string& w) { return w.empty(); });
+  if (start >= 0) take();
   return result;
 }
 
