@@ -56,6 +56,7 @@ daemon::channel_parts make_channel(daemon::channel_settings& s, const daemon::ch
   lim.max_connections = static_cast<int>(s.integer("max_connections", 500, 1, 100000));
   lim.max_connections_per_visitor = static_cast<int>(s.integer("max_connections_per_visitor", 8, 1, 100));
   lim.new_visitors_per_hour = static_cast<int>(s.integer("new_visitors_per_hour", 30, 1, 1000000));
+  lim.new_visitors_burst = static_cast<int>(s.integer("new_visitors_burst", 10, 1, 100000));
   lim.hello_timeout = s.seconds("hello_timeout", std::chrono::seconds(10), std::chrono::seconds(1),
                                 std::chrono::seconds(600));
   if (!env.clk) throw daemon::channel_config_error(s.key("enabled") + ": the website chat needs the clock");

@@ -24,7 +24,7 @@ shared_state::shared_state(limits lim, std::string firm, conversation_store& sto
       firm_name_(std::move(firm_name)),
       on_error_(std::move(on_error)),
       messages_(clk, lim.message_burst, lim.messages_per_minute, std::chrono::minutes(1)),
-      new_visitors_(clk, std::max(1, std::min(lim.new_visitors_per_hour, 10)), lim.new_visitors_per_hour,
+      new_visitors_(clk, std::max(1, std::min(lim.new_visitors_per_hour, lim.new_visitors_burst)), lim.new_visitors_per_hour,
                     std::chrono::hours(1)) {}
 
 bool shared_state::connect() {

@@ -33,6 +33,7 @@ struct limits {
   int max_connections = 500;             // open WebSocket connections in all
   int max_connections_per_visitor = 8;   // tabs of one visitor
   int new_visitors_per_hour = 30;        // conversations started from one IP address
+  int new_visitors_burst = 10;           // started at once before the hourly rate applies
   std::chrono::seconds hello_timeout{10};  // a connection that says nothing is closed
 };
 

@@ -343,6 +343,28 @@ TEST_CASE("messages per visitor and connections per visitor are limited, with th
   CHECK(third.close_code() == 1013);
 }
 
+TEST_CASE("new conversations from one address are limited: a burst then the hourly rate, returning visitors free",
+          "[webchat][integration]") {
+  chat_daemon cd("webchat-new-visitors", "new_visitors_burst = 3\nnew_visitors_per_hour = 60\n");
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 3; ++i) {
+    chat_client c(cd.port());
+    tokens.push_back(hello(c)["token"]);
+  }
+  chat_client fourth(cd.port());
+  fourth.send(json{{"type", "hello"}, {"lang", "ru"}});
+  auto e = fourth.read();
+  CHECK(e["code"] == "too_many_visitors");
+  CHECK(e["retry_after"].get<int>() >= 1);  // 60 an hour: one a minute
+  CHECK(e["retry_after"].get<int>() <= 60);
+  CHECK_THAT(e["message"].get<std::string>(), Catch::Contains("127.0.0.1"));
+  CHECK(!fourth.try_read());
+  CHECK(fourth.close_code() == 1013);
+  // A visitor who comes back with their token is not a new conversation.
+  chat_client back(cd.port());
+  CHECK(hello(back, tokens[0], 0)["type"] == "welcome");
+}
+
 TEST_CASE("the daemon serves the widget and the demo page, and other chat paths are clear errors",
           "[webchat][integration]") {
   chat_daemon cd("webchat-http");
