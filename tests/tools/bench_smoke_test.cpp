@@ -72,3 +72,22 @@ TEST_CASE("tools/bench: a tiny run writes the report with its tables and chart",
   CHECK_THAT(slurp(dir / "benchmarks.svg"), Catch::StartsWith("<svg"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("tools/bench: the daemon's WebSocket chat phase runs against the real reglamentd", "[bench][slow]") {
+  const auto dir = fs::temp_directory_path() / ("reglament-bench-chat-smoke-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto json = (dir / "daemon.json").string();
+  // As tools/bench/run calls it (Node 20 needs the flag for its WebSocket client).
+  auto daemon = run("node --experimental-websocket --no-warnings " + src + "/tools/bench/daemon.mjs --reglamentd " +
+                    REGLAMENTD_BINARY + " --bench " + REGLAMENT_BENCH_BINARY + " --playbooks " + src +
+                    "/playbooks/bookkeeping --json " + json + " --only chat --runs 1 --chat-visitors 40 --chat-connections 8" +
+                    " --dir " + dir.string());
+  INFO(daemon.out);
+  REQUIRE(daemon.code == 0);
+  const auto out = slurp(json);
+  // Every visitor got the welcome, the echo of the request and the playbook's greeting,
+  // or daemon.mjs would have failed; the measures are there for the report.
+  CHECK_THAT(out, Catch::Contains("WebSocket chat, 8 visitors at a time: conversations"));
+  CHECK_THAT(out, Catch::Contains("request -> greeting p99"));
+  fs::remove_all(dir);
+}

@@ -1,11 +1,14 @@
 // The real reglamentd, measured from outside, for tools/bench: restart with many idle
-// open cases (time to ready, resident memory per idle case), end to end over HTTP with
-// many concurrent connections on loopback, and the footprint of a small firm's day
-// (resident memory, CPU while idle, database size per 10,000 cases). Node's standard
-// library only. Writes its measures as JSON for report.mjs; progress on stderr.
+// open cases (time to ready, resident memory per idle case), end to end over HTTP and
+// over the website chat's WebSocket with many concurrent connections on loopback, and
+// the footprint of a small firm's day (resident memory, CPU while idle, database size per
+// 10,000 cases). Node's standard library only (the WebSocket client is Node's own:
+// node --experimental-websocket on Node 20). Writes its measures as JSON for report.mjs;
+// progress on stderr.
 //
-//   node daemon.mjs --reglamentd BIN --bench BIN --playbooks DIR --json OUT [--runs 5]
-//        [--idle-cases 1000000] [--http-requests 20000] [--connections 64] [--quick]
+//   node --experimental-websocket daemon.mjs --reglamentd BIN --bench BIN --playbooks DIR
+//        --json OUT [--runs 5] [--idle-cases 1000000] [--http-requests 20000]
+//        [--connections 64] [--chat-visitors 4000] [--chat-connections 400] [--quick]
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -24,6 +27,8 @@ const runs = Number(args.runs ?? (quick ? 2 : 5));
 const idleCases = Number(args['idle-cases'] ?? (quick ? 20000 : 1000000));
 const httpRequests = Number(args['http-requests'] ?? (quick ? 2000 : 20000));
 const connections = Number(args.connections ?? 64);
+const chatVisitors = Number(args['chat-visitors'] ?? (quick ? 400 : 4000));
+const chatConnections = Number(args['chat-connections'] ?? (quick ? 100 : 400));
 const dayMessages = Number(args['day-messages'] ?? 1000);
 const footprintClients = Number(args['footprint-clients'] ?? 200);
 const idleSeconds = Number(args['idle-seconds'] ?? (quick ? 3 : 10));
@@ -205,6 +210,88 @@ async function endToEnd() {
   }
 }
 
+// 7b. End to end over the website chat: `chatConnections` visitors at a time, each on its
+// own WebSocket to /chat/ws: hello, welcome (a new conversation and its token), one
+// request, its echo (the message kept in webchat.db), then the playbook's greeting (the
+// case committed, the outbox row delivered into the conversation and pushed to the open
+// socket). `chatVisitors` visitors in all, each a new conversation and a new case.
+function chatVisitor(port, text) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/chat/ws`);
+    const t = { open: process.hrtime.bigint() };
+    const id = crypto.randomBytes(8).toString('hex');
+    const fail = (why) => {
+      try { ws.close(); } catch {}
+      reject(new Error(`chat: ${why}`));
+    };
+    const timer = setTimeout(() => fail('no greeting within 60 s'), 60000);
+    ws.onerror = (e) => { clearTimeout(timer); fail(`socket error ${e.message ?? ''}`); };
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', lang: 'ru' }));
+    ws.onmessage = (ev) => {
+      const f = JSON.parse(ev.data);
+      if (f.type === 'welcome') {
+        t.welcome = process.hrtime.bigint();
+        ws.send(JSON.stringify({ type: 'message', id, text }));
+      } else if (f.type === 'message' && f.from === 'visitor' && f.id === id) {
+        t.echo = process.hrtime.bigint();
+      } else if (f.type === 'message' && f.from === 'firm' && t.echo) {
+        t.greeting = process.hrtime.bigint();
+        clearTimeout(timer);
+        ws.onclose = () => resolve(t);
+        ws.close();
+      } else if (f.type === 'error') {
+        clearTimeout(timer);
+        fail(`error frame ${ev.data}`);
+      }
+    };
+  });
+}
+
+async function chatEndToEnd() {
+  const config = `[channels.webchat]\nmax_connections = ${chatConnections + 100}\nnew_visitors_per_hour = 1000000\nnew_visitors_burst = ${chatVisitors + 100}\n`;
+  for (let r = 0; r <= runs; ++r) {
+    const n = r === 0 ? Math.min(400, chatVisitors) : chatVisitors;
+    progress(`chat: run ${r}/${runs}${r === 0 ? ' (warm-up)' : ''}: ${n} visitors, ${chatConnections} at a time`);
+    const dir = path.join(work, `chat-${r}`);
+    const d = await startDaemon(dir, config);
+    const toWelcome = new Float64Array(n), toEcho = new Float64Array(n), toGreeting = new Float64Array(n);
+    let next = 0;
+    const t0 = process.hrtime.bigint();
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(chatConnections, n) }, async () => {
+          for (;;) {
+            const i = next++;
+            if (i >= n) return;
+            const t = await chatVisitor(d.port, texts[i % texts.length]);
+            toWelcome[i] = Number(t.welcome - t.open) / 1e6;
+            toEcho[i] = Number(t.echo - t.welcome) / 1e6;
+            toGreeting[i] = Number(t.greeting - t.welcome) / 1e6;
+          }
+        }),
+      );
+    } catch (e) {
+      await stopDaemon(d);
+      throw new Error(`${e.message}; reglamentd log:\n${d.log().slice(-4000)}`);
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    await stopDaemon(d);
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (r === 0) continue;
+    const q = (arr, p) => {
+      const sorted = Array.from(arr).sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    };
+    const name = `WebSocket chat, ${chatConnections} visitors at a time`;
+    add(`${name}: conversations (connect, hello, request, greeting)`, 'visitors/s', n / seconds);
+    add(`${name}: connect + hello -> welcome p50`, 'ms', q(toWelcome, 0.5));
+    add(`${name}: request -> kept (echo) p50`, 'ms', q(toEcho, 0.5));
+    add(`${name}: request -> kept (echo) p99`, 'ms', q(toEcho, 0.99));
+    add(`${name}: request -> greeting p50`, 'ms', q(toGreeting, 0.5));
+    add(`${name}: request -> greeting p99`, 'ms', q(toGreeting, 0.99));
+  }
+}
+
 // 8. Footprint: the demo firm with `footprintClients` clients, a day of traffic
 // replayed fast, then idle; database size per 10,000 cases.
 async function footprint() {
@@ -256,9 +343,10 @@ async function footprint() {
 }
 
 try {
-  if (args.only !== 'http' && args.only !== 'footprint') await restart();
-  if (args.only !== 'restart' && args.only !== 'footprint') await endToEnd();
-  if (args.only !== 'restart' && args.only !== 'http') await footprint();
+  if (args.only === undefined || args.only === 'restart') await restart();
+  if (args.only === undefined || args.only === 'http') await endToEnd();
+  if (args.only === undefined || args.only === 'chat') await chatEndToEnd();
+  if (args.only === undefined || args.only === 'footprint') await footprint();
   progress('daemon: done\n');
   fs.writeFileSync(args.json, JSON.stringify({ section: 'daemon', measures, notes }, null, 1));
 } finally {

@@ -77,7 +77,8 @@ function chart() {
       ['Reglament', reglamentCases], ['xstate v5', xstateCases], ['bpmn-engine', bpmnCases]]],
     ['Durable: messages committed per second (SQLite WAL, synchronous=FULL)', [
       ['SQLite limit, same rows', med(/^SQLite limit: messages-equivalent/)], ['Reglament', durable],
-      ['xstate v5 + better-sqlite3', xstateDurable], ['Reglament over HTTP', med(/^HTTP POST .*: throughput/)]]],
+      ['xstate v5 + better-sqlite3', xstateDurable], ['Reglament over HTTP', med(/^HTTP POST .*: throughput/)],
+      ['Reglament, WebSocket chat', med(/^WebSocket chat.*: conversations/)]]],
   ];
   const W = 760, left = 210, right = 90, barH = 22, gap = 8, groupGap = 34, top = 40;
   const values = groups.flatMap(([, bars]) => bars.map(([, v]) => v)).filter((v) => Number.isFinite(v) && v > 0);
@@ -86,7 +87,7 @@ function chart() {
   const x = (v) => left + ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (W - left - right);
   let y = top;
   let body = '';
-  const colors = { Reglament: '#1f6feb', 'Reglament over HTTP': '#5b9bf5', 'SQLite limit, same rows': '#8b949e' };
+  const colors = { Reglament: '#1f6feb', 'Reglament over HTTP': '#5b9bf5', 'Reglament, WebSocket chat': '#5b9bf5', 'SQLite limit, same rows': '#8b949e' };
   for (const [title, bars] of groups) {
     body += `<text x="10" y="${y + 4}" font-weight="bold">${title}</text>\n`;
     y += 14;
@@ -125,7 +126,7 @@ for (const [name, v, test, show] of targets) {
   const verdict = Number.isFinite(v) ? test(v) : undefined;
   md += `| ${name} | ${Number.isFinite(v) ? show(v) : 'not measured'} | ${verdict === undefined ? '—' : verdict === null ? '' : verdict ? 'yes' : '**no**'} |\n`;
 }
-const titles = { engine: 'Engine: durable ingest, SQLite limit, interpreter, validation', peers: 'Peers (Node)', daemon: 'The daemon: restart, HTTP, footprint' };
+const titles = { engine: 'Engine: durable ingest, SQLite limit, interpreter, validation', peers: 'Peers (Node)', daemon: 'The daemon: restart, HTTP and WebSocket, footprint' };
 for (const s of sections) {
   md += `\n### ${titles[s.section] ?? s.section}\n\n${table(s.measures)}`;
   for (const n of s.notes ?? []) md += `\n${n}\n`;
