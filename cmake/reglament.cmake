@@ -19,8 +19,10 @@ function(add_reglament_test name source)
   if(NOT labels)
     set(labels unit)
   endif()
+  # --warn NoTests: a registered name that matches no test case fails instead of passing
+  # with nothing run (CTest splits a name holding ';' into two such names).
   catch_discover_tests(${name}
     TEST_PREFIX "${name}: "
     PROPERTIES LABELS "${labels}"
-    EXTRA_ARGS --use-colour no)
+    EXTRA_ARGS --use-colour no --warn NoTests)
 endfunction()

@@ -120,7 +120,7 @@ TEST_CASE("a bad calendar key stops with its name", "[config]") {
   CHECK_THROWS_WITH(load_config(f, {}), Catch::Contains("calendar: no working hours on any weekday"));
 }
 
-TEST_CASE("channel tables are kept for their adapters; attachments have a dir and a limit", "[config]") {
+TEST_CASE("channel tables are kept for their adapters, attachments have a dir and a limit", "[config]") {
   auto f = write_config(
       "[channels.email]\nenabled = true\nhost = \"mail\"\npassword_env = \"X\"\n"
       "[channels.telegram]\nenabled = false\n"

@@ -134,7 +134,7 @@ TEST_CASE("a client links their Telegram with a one-time code from the manager",
   CHECK(d.kill(SIGTERM) == 0);
 }
 
-TEST_CASE("a restart neither repeats nor loses a Telegram update; 429 waits for retry_after", "[integration]") {
+TEST_CASE("a restart neither repeats nor loses a Telegram update, 429 waits for retry_after", "[integration]") {
   fake_bot_api server(token);
   const auto dir = temp_dir("it-telegram-restart");
   const auto args = telegram_args(dir, server);

@@ -48,7 +48,7 @@ TEST_CASE("a replayed message is acknowledged as a duplicate and changes nothing
   CHECK(f.st.outbox("", 10).size() == 1);
 }
 
-TEST_CASE("later messages from the same sender join the open case; after it closes a new case opens", "[engine]") {
+TEST_CASE("later messages from the same sender join the open case, after it closes a new case opens", "[engine]") {
   fixture f;
   auto a = f.say("m1", "Подготовьте приказ на отпуск");
   auto b = f.say("m2", "Нет, не надо");  // the case is at the quote form: journaled, no step change
@@ -260,7 +260,7 @@ clients: [{ id: c, name: ООО «С», tariff: t, contacts: { email: [c@c.ru] }
   CHECK_FALSE(st.next_timer_due());
 }
 
-TEST_CASE("a message's subject, sender name, original text and attachments are journaled; replay agrees",
+TEST_CASE("a message's subject, sender name, original text and attachments are journaled, replay agrees",
           "[engine][channels]") {
   fixture f;
   inbound_message m{"email", "<m1@romashka.ru>", "anna@romashka.ru", "", "Пришлите выписку за октябрь"};
@@ -332,7 +332,7 @@ TEST_CASE("a call and a visit are journaled on the case at any step, with who, w
   CHECK(f.st.verify_replay().differences.empty());
 }
 
-TEST_CASE("a dead message is queued again by a person; anything else is refused", "[engine][outbox]") {
+TEST_CASE("a dead message is queued again by a person, anything else is refused", "[engine][outbox]") {
   fixture f;
   auto r = f.say("m1", "Пришлите выписку");
   run_context ctx;

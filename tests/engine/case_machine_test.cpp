@@ -97,7 +97,7 @@ TEST_CASE("each waiting state accepts only its own kind of action", "[engine]") 
   CHECK(f.feed(note).rejected.empty());
 }
 
-TEST_CASE("a client's reply is read as yes or no; 'не согласен' is not 'согласен'", "[engine]") {
+TEST_CASE("a client's reply is read as yes or no, 'не согласен' is not 'согласен'", "[engine]") {
   fixture f;
   f.feed(f.act(staff_action::kind::choose, "Ждать клиента"));
   REQUIRE(f.state.status == case_status::waiting_client);
@@ -105,7 +105,7 @@ TEST_CASE("a client's reply is read as yes or no; 'не согласен' is not
   CHECK(f.state.outcome == "declined");
 }
 
-TEST_CASE("a timeout moves the case on; a stale timer is refused", "[engine]") {
+TEST_CASE("a timeout moves the case on, a stale timer is refused", "[engine]") {
   fixture f;
   f.feed(f.act(staff_action::kind::choose, "Ждать клиента"));
   REQUIRE(f.state.timers.size() == 1);
@@ -119,7 +119,7 @@ TEST_CASE("a timeout moves the case on; a stale timer is refused", "[engine]") {
   CHECK(f.state.status == case_status::waiting_manager);
 }
 
-TEST_CASE("a reply nobody foresaw continues below; the manager may route a reply by hand", "[engine]") {
+TEST_CASE("a reply nobody foresaw continues below, the manager may route a reply by hand", "[engine]") {
   fixture f;
   f.feed(f.act(staff_action::kind::choose, "Ждать клиента"));
   f.feed(inbound_message{"api", "3", "client@x.ru", "", "а можно в рассрочку?"});

@@ -44,7 +44,7 @@ TEST_CASE("channel health: failing since the first failure, ok again on success,
   CHECK(changes == std::vector<std::string>{"email:ok", "email:failing", "email:ok"});
 }
 
-TEST_CASE("channel health: a permanent refusal is a dead letter, not an outage; used-up retries are both",
+TEST_CASE("channel health: a permanent refusal is a dead letter, not an outage, used-up retries are both",
           "[health]") {
   manual_clock clk(from_millis(1'800'000'000'000));
   channel_health h(clk);

@@ -90,7 +90,7 @@ TEST_CASE("the header must name known columns, once, with an id", "[clients]") {
   CHECK(all.find("h.csv:1:1: error: the header has no 'id' column") != std::string::npos);
 }
 
-TEST_CASE("rows of the wrong width and broken quotes are errors; blank rows are skipped", "[clients]") {
+TEST_CASE("rows of the wrong width and broken quotes are errors, blank rows are skipped", "[clients]") {
   diagnostics problems;
   auto batch = parse_clients_csv("id,name,tariff\n\na,ООО А,start,extra\n,,\n", "w.csv", problems);
   REQUIRE(problems.size() == 1);

@@ -35,7 +35,7 @@ timestamp nov_2026() { return from_millis(1795417200000); }
 
 }  // namespace
 
-TEST_CASE("clients are found by contact; email case does not matter", "[firm]") {
+TEST_CASE("clients are found by contact, email case does not matter", "[firm]") {
   diagnostics p;
   auto firm = firm_file::parse(firm_yaml, "firm.yaml", p);
   REQUIRE(firm);
@@ -182,7 +182,7 @@ clients:
   CHECK(vip.deadline->text == "2 рабочих дня");
 }
 
-TEST_CASE("broken staff and SLA entries are reported; a login missing from staff is a warning", "[firm]") {
+TEST_CASE("broken staff and SLA entries are reported, a login missing from staff is a warning", "[firm]") {
   diagnostics p;
   auto firm = firm_file::parse(R"(firm: Тест
 staff:

@@ -168,7 +168,7 @@ TEST_CASE("a case not waiting for payment refuses one with 409", "[engine]") {
   CHECK(f.box->act(id, paid_elsewhere).http_status == 409);
 }
 
-TEST_CASE("closing a case cancels its unpaid invoice; the number is never reused", "[engine][store]") {
+TEST_CASE("closing a case cancels its unpaid invoice, the number is never reused", "[engine][store]") {
   fixture f;
   auto id = f.quoted(1500);
   f.say("да");

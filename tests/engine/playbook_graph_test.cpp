@@ -78,7 +78,7 @@ steps:
   CHECK_THAT(m, Catch::Contains(std::string("_schedule>\"") + label + "\"] --> n0"));
 }
 
-TEST_CASE("Graph data and SVG: every step, outcome and labelled branch; a missing target drawn apart", "[graph]") {
+TEST_CASE("Graph data and SVG: every step, outcome and labelled branch, a missing target drawn apart", "[graph]") {
   auto book = sample();
   auto g = build_graph(book);
   std::vector<std::string> ids;

@@ -160,7 +160,7 @@ TEST_CASE("Several problems in one file are all reported", "[playbook]") {
   CHECK_THAT(all[4], Catch::Contains("m.yaml:9:10") && Catch::Contains("step c"));
 }
 
-TEST_CASE("A key written twice is reported at the second; the first one counts", "[playbook]") {
+TEST_CASE("A key written twice is reported at the second, the first one counts", "[playbook]") {
   load_result r = load_playbook_text(
       "id: twice\ntitle: Первый\ntitle: Второй\nsteps:\n  - id: a\n    say: Привет\n    say: Пока\n"
       "  - id: done\n    end: done\n",
@@ -223,7 +223,7 @@ TEST_CASE("A missing file is a diagnostic", "[playbook]") {
   CHECK_THAT(r.problems[0].message, Catch::Contains("не удалось открыть"));
 }
 
-TEST_CASE("Message variants and the sla section load; their mistakes are placed", "[playbook]") {
+TEST_CASE("Message variants and the sla section load, their mistakes are placed", "[playbook]") {
   load_result ok = load_playbook_text(R"(id: variants
 sla:
   greeting_counts: true

@@ -84,7 +84,7 @@ TEST_CASE("A call is checked only in a set", "[playbook]") {
   CHECK(validate(std::vector<const playbook*>{&*r.book}).size() == 1);
 }
 
-TEST_CASE("A loop through a wait is fine; aliases and form fields count as declared", "[playbook]") {
+TEST_CASE("A loop through a wait is fine, aliases and form fields count as declared", "[playbook]") {
   load_result r = load_playbook_text(R"(id: ok
 steps:
   - id: ask

@@ -268,7 +268,7 @@ TEST_CASE("Syntax errors say what and where", "[yaml]") {
   CHECK_THAT(utf8.message, Catch::Contains("UTF-8"));
 }
 
-TEST_CASE("A text without a document is a null without a place; only the first document counts", "[yaml]") {
+TEST_CASE("A text without a document is a null without a place, only the first document counts", "[yaml]") {
   for (const char* text : {"", "# только комментарий\n", "\n\n"}) {
     auto doc = parse_ok(text);
     CHECK(doc.root().is_null());
@@ -284,7 +284,7 @@ TEST_CASE("A text without a document is a null without a place; only the first d
   CHECK(scalar.root().text() == "просто текст");
 }
 
-TEST_CASE("A repeated key is kept twice in order; a lookup finds the first, as yaml-cpp", "[yaml]") {
+TEST_CASE("A repeated key is kept twice in order, a lookup finds the first, as yaml-cpp", "[yaml]") {
   auto doc = parse_ok("a: 1\nb: 2\na: 3\n? [complex]\n: 4\n");
   yaml_node r = doc.root();
   CHECK(r.size() == 4);

@@ -57,7 +57,7 @@ TEST_CASE("graph: every branch of the intake playbook is an edge with its label"
   CHECK_THAT(r.out, Catch::Contains("Беру клиента на себя"));
 }
 
-TEST_CASE("test: the shipped stories pass with full coverage; the exit code says so", "[cli]") {
+TEST_CASE("test: the shipped stories pass with full coverage, the exit code says so", "[cli]") {
   auto r = run("test " + src + "/playbooks/bookkeeping --require-full-coverage");
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("(100%)"));
@@ -85,7 +85,7 @@ TEST_CASE("rehearse: an unknown playbook is a clear error", "[cli]") {
   CHECK_THAT(r.out, Catch::Contains("playbook 'no_such_playbook'"));
 }
 
-TEST_CASE("cases: reads the daemon's database; a missing case is an error", "[cli]") {
+TEST_CASE("cases: reads the daemon's database, a missing case is an error", "[cli]") {
   auto r = run("cases --db /nonexistent/dir/x.db list");
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("reglament: store /nonexistent/dir/x.db: open"));

@@ -74,7 +74,7 @@ TEST_CASE("email config errors name the key", "[email]") {
   CHECK_THAT(error_of("imap_url = \"imap://x/\"\nfoo = 1"), Catch::StartsWith("channels.email.foo: unknown key"));
 }
 
-TEST_CASE("the email factory builds what is configured; a broken table does not stop the others", "[email]") {
+TEST_CASE("the email factory builds what is configured, a broken table does not stop the others", "[email]") {
   rd::channel_registry r;
   r.add("email", make_channel);
   r.add("other", [](rd::channel_settings&, const rd::channel_env&) {

@@ -98,7 +98,7 @@ TEST_CASE("malformed and oversized messages become channel errors with the raw f
   CHECK(sink.rejected[1].raw.size() == 1000);
 }
 
-TEST_CASE("attachments are stored within the limit; a bigger one is listed with a note", "[email]") {
+TEST_CASE("attachments are stored within the limit, a bigger one is listed with a note", "[email]") {
   recording_sink sink;
   intake_limits limits;
   limits.max_attachment_bytes = 10000;
@@ -118,7 +118,7 @@ TEST_CASE("attachments are stored within the limit; a bigger one is listed with 
                   "[Вложение «pervichka.zip» (59 КБ) не сохранено: больше предела 10 КБ]");
 }
 
-TEST_CASE("a sink that cannot commit now makes intake throw; a refusal is left to the sink", "[email]") {
+TEST_CASE("a sink that cannot commit now makes intake throw, a refusal is left to the sink", "[email]") {
   recording_sink sink;
   intake in(sink, {});
   sink.next_errors = {{"database is busy", 503}, {"no playbook for this message", 422}};
@@ -131,7 +131,7 @@ TEST_CASE("a sink that cannot commit now makes intake throw; a refusal is left t
   CHECK(in.take(fixture("chain_1.eml"), "INBOX UID 1").what == kind::accepted);
 }
 
-TEST_CASE("an attachment the sink refuses is listed with its reason; the message goes in", "[email]") {
+TEST_CASE("an attachment the sink refuses is listed with its reason, the message goes in", "[email]") {
   recording_sink sink;
   sink.sink_attachment_limit = 50000;
   intake in(sink, {});

@@ -86,7 +86,7 @@ TEST_CASE("IMAP polling takes each message once, by UID, and a restart does not 
   CHECK(sink.accepted[6].text == "Да, согласен на стоимость, выставляйте счёт.");
 }
 
-TEST_CASE("IMAP first start takes unseen mail only; an oversized message is a channel error", "[email][integration]") {
+TEST_CASE("IMAP first start takes unseen mail only, an oversized message is a channel error", "[email][integration]") {
   dovecot_server dovecot(scratch("imap-unseen"));
   dovecot.deliver(fixture("utf8_qp.eml"));
   dovecot.deliver(fixture("cp1251_base64.eml"));

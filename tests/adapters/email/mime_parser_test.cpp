@@ -23,7 +23,7 @@ TEST_CASE("UTF-8 quoted-printable: encoded subject and name, sign-off cut but ke
   CHECK(m.notes.empty());
 }
 
-TEST_CASE("windows-1251 in base64 with an encoded subject and name; the '-- ' signature goes", "[email]") {
+TEST_CASE("windows-1251 in base64 with an encoded subject and name, the '-- ' signature goes", "[email]") {
   const auto m = parse_mail(fixture("cp1251_base64.eml"));
   REQUIRE(m.kind == verdict::message);
   CHECK(m.from_name == "Игорь Сидоров");

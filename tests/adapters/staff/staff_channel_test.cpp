@@ -96,7 +96,7 @@ TEST_CASE("a person's channel that is not running fails the row with the key to 
   CHECK(s.error.find("channels.telegram.enabled") != std::string::npos);
 }
 
-TEST_CASE("someone with no notify preference gets the in-app copy only; an unknown person is a dead letter",
+TEST_CASE("someone with no notify preference gets the in-app copy only, an unknown person is a dead letter",
           "[staff]") {
   fixture f;
   staff_channel with_app(f.firm, {{"email", &f.email}}, &f.spool, f.progress);

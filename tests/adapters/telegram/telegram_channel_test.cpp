@@ -79,7 +79,7 @@ TEST_CASE("429 asks to retry after the time Telegram gives", "[telegram]") {
   CHECK(ch.deliver(to_client("3/1", "Добрый день")).ok);
 }
 
-TEST_CASE("5xx and no answer are transient; chat not found and blocked are permanent", "[telegram]") {
+TEST_CASE("5xx and no answer are transient, chat not found and blocked are permanent", "[telegram]") {
   fake_bot_api server(token);
   auto api = std::make_shared<bot_api>(server.url(), token);
   auto ledger = std::make_shared<memory_ledger>();

@@ -151,7 +151,7 @@ TEST_CASE("an update re-fetched after a lost offset is a duplicate, not a second
   CHECK(sink.accepted().size() == 1);
 }
 
-TEST_CASE("getUpdates 429 and 5xx are retried; nothing is lost", "[telegram]") {
+TEST_CASE("getUpdates 429 and 5xx are retried, nothing is lost", "[telegram]") {
   fake_bot_api server(token);
   auto api = std::make_shared<bot_api>(server.url(), token);
   auto ledger = std::make_shared<memory_ledger>();
@@ -178,7 +178,7 @@ TEST_CASE("getUpdates 429 and 5xx are retried; nothing is lost", "[telegram]") {
   for (const auto& l : logged) CHECK(l.find(token) == std::string::npos);
 }
 
-TEST_CASE("a pressed button continues with its label; a stale one becomes a channel error", "[telegram]") {
+TEST_CASE("a pressed button continues with its label, a stale one becomes a channel error", "[telegram]") {
   fake_bot_api server(token);
   auto api = std::make_shared<bot_api>(server.url(), token);
   auto ledger = std::make_shared<memory_ledger>();
@@ -216,7 +216,7 @@ TEST_CASE("a pressed button continues with its label; a stale one becomes a chan
   CHECK(answers[1]["params"]["text"].get<std::string>().find("устарела") != std::string::npos);
 }
 
-TEST_CASE("photos and documents are stored; a file over the limit is listed with a note", "[telegram]") {
+TEST_CASE("photos and documents are stored, a file over the limit is listed with a note", "[telegram]") {
   fake_bot_api server(token);
   auto api = std::make_shared<bot_api>(server.url(), token);
   auto ledger = std::make_shared<memory_ledger>();
@@ -326,7 +326,7 @@ TEST_CASE("what cannot be used is kept as a channel error with the raw update", 
   CHECK(json::parse(errors[0].raw)["message"]["location"]["latitude"] == 55.75);
 }
 
-TEST_CASE("a message not committed comes again; a refused one is not retried", "[telegram]") {
+TEST_CASE("a message not committed comes again, a refused one is not retried", "[telegram]") {
   fake_bot_api server(token);
   auto api = std::make_shared<bot_api>(server.url(), token);
   auto ledger = std::make_shared<memory_ledger>();
@@ -352,7 +352,7 @@ TEST_CASE("a message not committed comes again; a refused one is not retried", "
   CHECK(errors[0].external_id == "100001:22");
 }
 
-TEST_CASE("/start CODE redeems the code and answers in Russian; a failed redeem is retried", "[telegram]") {
+TEST_CASE("/start CODE redeems the code and answers in Russian, a failed redeem is retried", "[telegram]") {
   fake_bot_api server(token);
   auto api = std::make_shared<bot_api>(server.url(), token);
   auto ledger = std::make_shared<memory_ledger>();

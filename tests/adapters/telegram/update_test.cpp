@@ -92,7 +92,7 @@ TEST_CASE("callback data fits Telegram's 64 bytes whatever the label", "[telegra
   CHECK(callback_data_for(0, "Согласен") != callback_data_for(0, "Не согласен"));
 }
 
-TEST_CASE("/start with a code asks to link; without one asks for a hello", "[telegram]") {
+TEST_CASE("/start with a code asks to link, without one asks for a hello", "[telegram]") {
   auto a = parse_update({{"update_id", 1}, {"message", message({{"text", "/start K7M2QX9PRT"}})}});
   REQUIRE(a.what == update_action::kind::link);
   CHECK(a.code == "K7M2QX9PRT");
@@ -105,7 +105,7 @@ TEST_CASE("/start with a code asks to link; without one asks for a hello", "[tel
   CHECK(parse_update({{"update_id", 4}, {"message", message({{"text", "/starting"}})}}).what == update_action::kind::message);
 }
 
-TEST_CASE("photos and documents are listed to fetch; the largest photo size is taken", "[telegram]") {
+TEST_CASE("photos and documents are listed to fetch, the largest photo size is taken", "[telegram]") {
   auto a = parse_update(
       {{"update_id", 6},
        {"message", message({{"caption", "Акт сверки"},

@@ -14,7 +14,7 @@ namespace {
 const timestamp t0 = from_millis(1'795'420'800'000);
 }
 
-TEST_CASE("tokens are 256 random bits; only their hash is kept", "[webchat]") {
+TEST_CASE("tokens are 256 random bits, only their hash is kept", "[webchat]") {
   init_crypto();
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {

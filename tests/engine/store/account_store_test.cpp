@@ -59,7 +59,7 @@ TEST_CASE("users: added once per login (any case), changed, listed", "[store][au
   CHECK(all[1].login == "olga");
 }
 
-TEST_CASE("sessions: found by digest with their user; a new password or disabling ends them", "[store][auth]") {
+TEST_CASE("sessions: found by digest with their user, a new password or disabling ends them", "[store][auth]") {
   account_store a(fresh_db("sessions"));
   auto u = *a.add_user(person("maria", auth::role::manager), "hash", at(0));
   auto make = [&](const std::string& digest) {

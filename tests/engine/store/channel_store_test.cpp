@@ -51,7 +51,7 @@ TEST_CASE("a channel error is kept with its raw form, cut to the limit, once per
   CHECK(cs.count_open_errors() == 2);
 }
 
-TEST_CASE("cursors and attachments survive reopening; the store's schema includes them", "[store][channels]") {
+TEST_CASE("cursors and attachments survive reopening, the store's schema includes them", "[store][channels]") {
   temp_dir dir;
   const auto db = dir.file("c.db");
   {

@@ -160,7 +160,7 @@ TEST_CASE("lookups run beside changes from other threads", "[store][clients]") {
   CHECK(reg.snapshot()->get("ip_smirnova")->contacts.size() == 41);
 }
 
-TEST_CASE("open cases are counted per client; read-only and in-memory are refused for changes", "[store][clients]") {
+TEST_CASE("open cases are counted per client, read-only and in-memory are refused for changes", "[store][clients]") {
   temp_dir dir;
   const auto db = dir.file("r.db");
   client_registry reg(db);
