@@ -3,7 +3,6 @@
 #include "engine/schedule.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <fmt/format.h>
 #include <map>
 #include <set>
@@ -246,17 +245,28 @@ std::string render_svg(const playbook& book) {
   std::set<std::pair<std::string, std::string>> loop_edges;
   std::vector<std::string> postorder;
   {
+    // Depth first with an explicit stack (node, next edge): a very long playbook must
+    // not overflow the thread's stack.
     std::map<std::string, int> seen;  // 1: on the stack, 2: done
-    std::function<void(const std::string&)> visit = [&](const std::string& id) {
+    std::vector<std::pair<std::string, std::size_t>> calls;
+    auto enter = [&](const std::string& id) {
       seen[id] = 1;
-      for (const auto& t : out_edges[id]) {
+      calls.emplace_back(id, 0);
+    };
+    if (!g.nodes.empty()) enter(g.nodes.front().id);
+    while (!calls.empty()) {
+      const std::string id = calls.back().first;
+      const auto& outs = out_edges[id];
+      if (calls.back().second < outs.size()) {
+        const std::string t = outs[calls.back().second++];
         if (seen[t] == 1) loop_edges.insert({id, t});
-        else if (!seen[t]) visit(t);
+        else if (!seen[t]) enter(t);
+        continue;
       }
       seen[id] = 2;
       postorder.push_back(id);
-    };
-    if (!g.nodes.empty()) visit(g.nodes.front().id);
+      calls.pop_back();
+    }
   }
   std::map<std::string, int> layer;
   for (auto it = postorder.rbegin(); it != postorder.rend(); ++it) {  // topological order

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <queue>
 #include <set>
@@ -325,28 +324,46 @@ class checker {
     std::vector<bool> on_stack(n);
     std::vector<std::size_t> stack;
     int counter = 0, components = 0;
-    std::function<void(std::size_t)> connect = [&](std::size_t v) {
+    // Tarjan's components with an explicit call stack: a chain of a hundred thousand
+    // steps must not overflow the thread's stack.
+    struct call {
+      std::size_t v;
+      std::vector<std::size_t> next;
+      std::size_t at = 0;
+    };
+    std::vector<call> calls;
+    auto open = [&](std::size_t v) {
       index[v] = low[v] = counter++;
       stack.push_back(v);
       on_stack[v] = true;
-      for (std::size_t w : successors(v)) {
-        if (!instant(w)) continue;
-        if (index[w] < 0) {
-          connect(w);
-          low[v] = std::min(low[v], low[w]);
-        } else if (on_stack[w]) {
-          low[v] = std::min(low[v], index[w]);
+      calls.push_back({v, successors(v)});
+    };
+    auto connect = [&](std::size_t root) {
+      open(root);
+      while (!calls.empty()) {
+        auto& c = calls.back();
+        if (c.at < c.next.size()) {
+          const std::size_t w = c.next[c.at++];
+          if (!instant(w)) continue;
+          if (index[w] < 0)
+            open(w);  // `c` is not used after this
+          else if (on_stack[w])
+            low[c.v] = std::min(low[c.v], index[w]);
+          continue;
         }
-      }
-      if (low[v] == index[v]) {
-        std::size_t w;
-        do {
-          w = stack.back();
-          stack.pop_back();
-          on_stack[w] = false;
-          component[w] = components;
-        } while (w != v);
-        ++components;
+        const std::size_t v = c.v;
+        calls.pop_back();
+        if (!calls.empty()) low[calls.back().v] = std::min(low[calls.back().v], low[v]);
+        if (low[v] == index[v]) {
+          std::size_t w;
+          do {
+            w = stack.back();
+            stack.pop_back();
+            on_stack[w] = false;
+            component[w] = components;
+          } while (w != v);
+          ++components;
+        }
       }
     };
     for (std::size_t v = 0; v < n; ++v)

@@ -2,6 +2,8 @@
 
 #include "engine/playbook_loader.hpp"
 
+#include "tests/fakes/small_stack.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -106,4 +108,20 @@ TEST_CASE("Graph data and SVG: every step, outcome and labelled branch, a missin
   };
   CHECK(count("<g class=\"node\"") == g.nodes.size());
   CHECK(count("<path class=\"edge\"") == g.edges.size());
+}
+
+TEST_CASE("The graph of a 20,000-step chain is laid out on a small stack", "[graph]") {
+  // The search for loop edges walks with an explicit stack; a recursive one needed a
+  // frame per step and overflowed this thread's 512 KiB.
+  const int n = 20000;
+  std::string yaml = "id: long_chain\ntitle: Длинная цепочка\nsteps:\n";
+  for (int i = 0; i < n; ++i)
+    yaml += "  - id: s" + std::to_string(i) + "\n    say: x\n    next: " +
+            (i + 1 < n ? "s" + std::to_string(i + 1) : std::string("end:done")) + "\n";
+  load_result r = load_playbook_text(yaml, "long_chain.yaml");
+  REQUIRE(r.book);
+  std::string svg;
+  reglament::testing::run_with_stack(512 * 1024, [&] { svg = render_graph(*r.book, graph_format::svg); });
+  CHECK(svg.rfind("<svg", 0) == 0);
+  CHECK_THAT(svg, Catch::Contains("data-id=\"s19999\""));
 }

@@ -3,6 +3,7 @@
 #include "engine/playbook_loader.hpp"
 
 #include "tests/fakes/has_problem.hpp"
+#include "tests/fakes/small_stack.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -162,4 +163,21 @@ steps:
   REQUIRE(r.problems.empty());
   for (const auto& x : validate(*r.book)) UNSCOPED_INFO(x.to_string());
   CHECK(validate(*r.book).empty());
+}
+
+TEST_CASE("A chain of 20,000 steps that wait for nobody is validated on a small stack", "[playbook]") {
+  // Each `say` step leads to the next; the last one goes back to the first: one loop
+  // without a wait, as long as the whole playbook. The cycle search walks it with an
+  // explicit stack: a recursive search needed a frame per step and overflowed this
+  // thread's 512 KiB (and, with a longer playbook, the daemon's 8 MiB).
+  const int n = 20000;
+  std::string yaml = "id: long_chain\ntitle: Длинная цепочка\ntrigger:\n  message: [email]\nsteps:\n";
+  for (int i = 0; i < n; ++i)
+    yaml += "  - id: s" + std::to_string(i) + "\n    say: x\n    next: s" + std::to_string((i + 1) % n) + "\n";
+  load_result r = load_playbook_text(yaml, "long_chain.yaml");
+  REQUIRE(r.book);
+  diagnostics problems;
+  reglament::testing::run_with_stack(512 * 1024, [&] { problems = validate(std::vector<const playbook*>{&*r.book}); });
+  CHECK(has_problem(problems, severity::error, 6, "цикл без ожидания: s0 → s1 → s2"));
+  CHECK(has_problem(problems, severity::error, 6, "s19999 → s0 может повторяться бесконечно"));
 }
