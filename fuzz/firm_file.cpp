@@ -3,20 +3,11 @@
 // one that loads answers lookups for every client and tariff it listed.
 #include "engine/firm_file.hpp"
 #include "fuzz/fuzz_check.hpp"
+#include "tests/fakes/problems_text.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
-namespace {
-
-std::string text_of(const reglament::diagnostics& list) {
-  std::string out;
-  for (const auto& d : list) out += d.to_string() + "\n";
-  return out;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace reglament;
@@ -24,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   diagnostics problems;
   auto firm = firm_file::parse(yaml, "firm.yaml", problems);
   if (!firm) {
-    FUZZ_CHECK(has_errors(problems), "a firm file that did not load has no error:\n" + text_of(problems));
+    FUZZ_CHECK(has_errors(problems), "a firm file that did not load has no error:\n" + problems_text(problems));
   } else {
     for (const auto& c : firm->clients()) {
       FUZZ_CHECK(firm->find(c.info.id).has_value(), "a listed client is not found: " + c.info.id);

@@ -4,35 +4,26 @@
 #include "engine/playbook_loader.hpp"
 #include "engine/validator.hpp"
 #include "fuzz/fuzz_check.hpp"
+#include "tests/fakes/problems_text.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace {
-
-std::string text_of(const reglament::diagnostics& list) {
-  std::string out;
-  for (const auto& d : list) out += d.to_string() + "\n";
-  return out;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace reglament;
   const std::string_view yaml(reinterpret_cast<const char*>(data), size);
   auto loaded = load_playbook_text(yaml, "fuzz.yaml");
   if (!loaded.book) {
-    FUZZ_CHECK(has_errors(loaded.problems), "a playbook that did not load has no error:\n" + text_of(loaded.problems));
+    FUZZ_CHECK(has_errors(loaded.problems), "a playbook that did not load has no error:\n" + problems_text(loaded.problems));
     return 0;
   }
   const auto again = load_playbook_text(yaml, "fuzz.yaml");
-  FUZZ_CHECK(again.book && text_of(again.problems) == text_of(loaded.problems),
-             "loading the same text twice differs:\n" + text_of(loaded.problems) + "---\n" + text_of(again.problems));
-  const auto first = text_of(validate(*loaded.book));
-  const auto second = text_of(validate(*again.book));
+  FUZZ_CHECK(again.book && problems_text(again.problems) == problems_text(loaded.problems),
+             "loading the same text twice differs:\n" + problems_text(loaded.problems) + "---\n" + problems_text(again.problems));
+  const auto first = problems_text(validate(*loaded.book));
+  const auto second = problems_text(validate(*again.book));
   FUZZ_CHECK(first == second, "validating the same playbook twice differs:\n" + first + "---\n" + second);
   return 0;
 }
