@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 #include <sqlite3.h>
+#ifdef REGLAMENT_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include <fcntl.h>
 #include <sys/utsname.h>
@@ -11,6 +14,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -78,6 +82,20 @@ std::string fsync_cost(const std::string& dir) {
   return fmt::format("{:.3f} ms (median of {} 4 KiB write+fsync)", ms[ms.size() / 2], ms.size());
 }
 
+// Which malloc serves the process: a block from plain malloc() tells whether mimalloc
+// really replaced it (it does only when it comes before libc in the link).
+std::string allocator() {
+#ifdef REGLAMENT_MIMALLOC
+  void* p = std::malloc(64);
+  const bool replaced = mi_is_in_heap_region(p);
+  std::free(p);
+  const int v = mi_version();
+  return fmt::format("mimalloc {}.{}.{}{}", v / 100, v / 10 % 10, v % 10, replaced ? "" : " (linked, but malloc is libc's)");
+#else
+  return "glibc malloc";
+#endif
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> describe_machine(const std::string& dir) {
@@ -99,6 +117,7 @@ std::vector<std::pair<std::string, std::string>> describe_machine(const std::str
   d.emplace_back("SQLite", sqlite3_libversion());
   d.emplace_back("Compiler", __VERSION__);
   d.emplace_back("Build type", REGLAMENT_BUILD_TYPE);
+  d.emplace_back("Allocator", allocator());
   return d;
 }
 
