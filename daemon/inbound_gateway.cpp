@@ -98,6 +98,7 @@ std::string inbound_gateway::attachment_path(const std::string& dir, const std::
 }
 
 void inbound_gateway::accept(inbound_message m, std::function<void(const engine_result&)> done) {
+  analyse(m);  // here, on the source's thread, not on the writer's
   auto shared = std::make_shared<inbound_message>(std::move(m));
   writer_.submit([shared](case_engine& e) { return e.inbound(*shared); },
                  [this, shared, done = std::move(done)](const engine_result& r) {

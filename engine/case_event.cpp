@@ -1,4 +1,5 @@
 #include "engine/case_event.hpp"
+#include "engine/service_catalog.hpp"
 
 #include <array>
 
@@ -32,5 +33,7 @@ const char* to_string(staff_action::kind k) {
     if (kind == k) return name;
   return "unknown";
 }
+
+void analyse(inbound_message& m) { m.stems = std::make_shared<const std::vector<std::string>>(stems(m.text)); }
 
 }  // namespace reglament

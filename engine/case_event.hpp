@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,15 @@ struct inbound_message {
   std::string original;                 // the text before cleaning (quoted history, signature)
   std::vector<attachment> attachments;  // stored files, listed on the case
   std::string sender_name;              // display name as the sender gave it
+  // The text's words, stemmed: what a tariff check classifies. The thread that receives
+  // the message fills it (analyse()), so the one writer thread does not spend its time
+  // on it; null: the tariff check stems the text itself.
+  std::shared_ptr<const std::vector<std::string>> stems;
 };
+
+// Fills m.stems from m.text. Pure work with no store access: call it on the receiving
+// thread, before the message goes to the writer.
+void analyse(inbound_message& m);
 
 // A person acting on the current step of a case.
 struct staff_action {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string_view>
 
 namespace reglament {
 namespace {
@@ -27,6 +28,33 @@ std::string str(const nlohmann::json& d, const char* key) {
 int num(const nlohmann::json& d, const char* key) {
   auto it = d.find(key);
   return it != d.end() && it->is_number() ? it->get<int>() : 0;
+}
+
+// A tariff check's fields, in sorted order (see tf below): gathered from the fact's
+// object, whose keys are sorted too, in one pass instead of a search per field.
+constexpr std::array<std::string_view, 21> tariff_fields{
+    "alternative", "confidence", "learned", "matched", "min_price", "outcome", "payment_due",
+    "payment_reminder_after", "period", "price", "quota_limit", "quota_used", "service", "service_title",
+    "tariff", "tariff_from", "unit", "unpaid_close_after", "urgent_price", "urgent_surcharge", "urgent_within"};
+namespace tf {
+enum : std::size_t {
+  alternative, confidence, learned, matched, min_price, outcome, payment_due, payment_reminder_after, period,
+  price, quota_limit, quota_used, service, service_title, tariff, tariff_from, unit, unpaid_close_after,
+  urgent_price, urgent_surcharge, urgent_within
+};
+}  // namespace tf
+
+template <std::size_t N>
+std::array<const nlohmann::json*, N> gather(const nlohmann::json& d, const std::array<std::string_view, N>& names) {
+  std::array<const nlohmann::json*, N> out{};
+  if (!d.is_object()) return out;
+  std::size_t k = 0;
+  for (const auto& [key, value] : d.get_ref<const nlohmann::json::object_t&>()) {
+    while (k < N && names[k] < key) ++k;
+    if (k == N) break;
+    if (names[k] == key) out[k++] = &value;
+  }
+  return out;
 }
 
 void remove_timer(case_state& s, int n) {
@@ -79,50 +107,67 @@ void apply(case_state& s, case_id id, const fact& f) {
       s.vars[str(d, "name")] = d.contains("value") ? d["value"] : nlohmann::json();
       break;
     case fact_kind::tariff_checked: {
-      // Each field looked up once: a check sets some twenty variables.
+      // The fields gathered in one pass; the twenty-odd variables a check sets are assigned
+      // in increasing name order, so that each search starts where the last one ended.
       static const std::string none;
-      auto field = [&d](const char* k) -> const nlohmann::json* {
-        auto it = d.find(k);
-        return it != d.end() ? &*it : nullptr;
-      };
-      auto text = [&](const char* k) -> const std::string& {
+      const auto fields = gather(d, tariff_fields);
+      auto field = [&](std::size_t k) { return fields[k]; };
+      auto text = [&](std::size_t k) -> const std::string& {
         const auto* v = field(k);
         return v && v->is_string() ? v->get_ref<const std::string&>() : none;
       };
-      auto& vars = s.vars;
-      // Exposed as variables so templates and conditions can use them.
-      for (const char* k : {"service", "service_title", "tariff", "period", "unit", "urgent_within", "tariff_from"})
-        vars[k] = text(k);
-      const std::string& outcome = text("outcome");
-      vars["tariff_outcome"] = outcome;
-      // In percent, as the manager reads it: "уверенность 84%".
-      const auto* confidence = field("confidence");
-      vars["confidence"] = confidence && confidence->is_number()
-                               ? static_cast<int>(confidence->get<double>() * 100 + 0.5)
-                               : 0;
-      const std::string& matched = text("matched");
-      vars["matched"] = matched.empty() ? std::string("совпадений нет") : matched;
+      auto number = [&](std::size_t k) {
+        const auto* v = field(k);
+        return v ? *v : nlohmann::json(0);
+      };
+      auto integer = [&](std::size_t k) {
+        const auto* v = field(k);
+        return v && v->is_number() ? v->get<int>() : 0;
+      };
+      if (!s.vars.is_object()) s.vars = nlohmann::json::object();
+      auto& vars = s.vars.get_ref<nlohmann::json::object_t&>();
+      auto hint = vars.begin();
+      auto set = [&](const char* name, nlohmann::json value) {
+        hint = std::next(vars.insert_or_assign(hint, name, std::move(value)));
+      };
+      const std::string& outcome = text(tf::outcome);
+      // Exposed as variables so templates and conditions can use them. In percent, as the
+      // manager reads it: "уверенность 84%".
+      const auto* confidence = field(tf::confidence);
+      set("confidence", confidence && confidence->is_number() ? static_cast<int>(confidence->get<double>() * 100 + 0.5) : 0);
+      // The form that quotes a price overwrites `price`: the list price stays here.
+      const auto list_price = number(tf::price);
+      set("list_price", list_price);
+      const std::string& matched = text(tf::matched);
+      set("matched", matched.empty() ? std::string("совпадений нет") : matched);
+      const auto* min_price = field(tf::min_price);
+      set("min_price", min_price ? *min_price : list_price);
+      // The firm's payment terms, when it sets them, win over the playbook's defaults.
+      if (const auto& v = text(tf::payment_due); !v.empty()) set("payment_due", v);
+      if (const auto& v = text(tf::payment_reminder_after); !v.empty()) set("payment_reminder_after", v);
+      set("period", text(tf::period));
+      set("price", list_price);
+      if (outcome != "in_tariff" && outcome != "over_quota")
+        set("quota_left", "");  // the service is not in the tariff: no quota to speak of
+      else if (integer(tf::quota_limit) >= 0)
+        set("quota_left", std::max(0, integer(tf::quota_limit) - integer(tf::quota_used) - (outcome == "in_tariff" ? 1 : 0)));
+      else
+        set("quota_left", "без ограничений");
+      set("quota_limit", number(tf::quota_limit));
+      set("quota_used", number(tf::quota_used));
+      set("service", text(tf::service));
+      set("service_title", text(tf::service_title));
+      set("tariff", text(tf::tariff));
+      set("tariff_from", text(tf::tariff_from));
+      set("tariff_outcome", outcome);
+      set("unit", text(tf::unit));
+      if (const auto& v = text(tf::unpaid_close_after); !v.empty()) set("unpaid_close_after", v);
+      set("urgent_price", number(tf::urgent_price));
+      set("urgent_surcharge", number(tf::urgent_surcharge));
+      set("urgent_within", text(tf::urgent_within));
       s.tariff_step = f.step;
       s.outbox_at_check = s.outbox_count;
-      s.quota_held = outcome == "in_tariff" ? text("service") + "\n" + text("period") : "";
-      // The form that quotes a price overwrites `price`: the list price stays here.
-      const auto* price = field("price");
-      vars["list_price"] = price ? *price : nlohmann::json(0);
-      const auto* min_price = field("min_price");
-      vars["min_price"] = min_price ? *min_price : vars["list_price"];
-      // The firm's payment terms, when it sets them, win over the playbook's defaults.
-      for (const char* k : {"payment_due", "payment_reminder_after", "unpaid_close_after"})
-        if (const auto& v = text(k); !v.empty()) vars[k] = v;
-      for (const char* k : {"quota_used", "quota_limit", "price", "urgent_price", "urgent_surcharge"}) {
-        const auto* v = field(k);
-        vars[k] = v ? *v : nlohmann::json(0);
-      }
-      if (outcome != "in_tariff" && outcome != "over_quota")
-        vars["quota_left"] = "";  // the service is not in the tariff: no quota to speak of
-      else if (num(d, "quota_limit") >= 0)
-        vars["quota_left"] = std::max(0, num(d, "quota_limit") - num(d, "quota_used") - (outcome == "in_tariff" ? 1 : 0));
-      else
-        vars["quota_left"] = "без ограничений";
+      s.quota_held = outcome == "in_tariff" ? text(tf::service) + "\n" + text(tf::period) : "";
       break;
     }
     case fact_kind::message_queued:

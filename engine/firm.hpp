@@ -153,6 +153,7 @@ struct tariff_request {
   std::string_view text;        // the client's words
   timestamp at;                 // picks the billing period and the tariff version in force
   std::string_view service_id;  // the manager's choice; empty: classify the text
+  const std::vector<std::string>* stems = nullptr;  // the text's stems, when already known
 };
 
 class tariff_book {

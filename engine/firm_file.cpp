@@ -524,7 +524,7 @@ tariff_check firm_file::check(const client_info& client, const tariff_request& r
   } else {
     std::vector<learned_service> learned;
     if (store.learned && !client.id.empty()) learned = store.learned(client.id);
-    auto g = catalog_.classify(request.text, learned);
+    auto g = catalog_.classify(request.text, learned, request.stems);
     if (g.service_id.empty()) return r;
     r.confidence = g.confidence;
     r.learned = g.learned;

@@ -14,11 +14,12 @@ namespace {
 using json = nlohmann::json;
 
 // An object from key, value, key, value...: built in place, as nlohmann's initializer
-// lists copy every value twice, and a message makes a dozen of these.
+// lists copy every value twice, and a message makes a dozen of these. Keys given in
+// sorted order go in without a search (the end is the right hint).
 inline void put_pairs(json::object_t&) {}
 template <class K, class V, class... Rest>
 void put_pairs(json::object_t& o, K&& key, V&& value, Rest&&... rest) {
-  o.emplace(std::forward<K>(key), std::forward<V>(value));
+  o.emplace_hint(o.end(), std::forward<K>(key), std::forward<V>(value));
   put_pairs(o, std::forward<Rest>(rest)...);
 }
 template <class... Kv>
@@ -153,6 +154,7 @@ class interpreter::run {
   run(const run_context& ctx, case_state& s) : ctx_(ctx), s_(s) { facts.reserve(16); }  // a new case makes ~13
 
   std::vector<fact> facts;
+  const inbound_message* incoming = nullptr;  // the client's message being handled, if any
 
   void emit(fact_kind k, std::string step, json data = json::object()) {
     fact f{k, ctx_.now->now(), std::move(step), std::move(data)};
@@ -235,7 +237,7 @@ class interpreter::run {
     set_var(step_id, sla_var(kind, "_due"), local_time_text(due, offset));
     set_var(step_id, sla_var(kind), "pending");
     emit(fact_kind::timer_set, step_id,
-         object("timer", s_.timer_count + 1, "due", to_millis(due), "purpose", std::string(sla_prefix) + std::string(kind)));
+         object("due", to_millis(due), "purpose", std::string(sla_prefix) + std::string(kind), "timer", s_.timer_count + 1));
   }
 
   // The condition is met: the clock stops, and a breach already reported stays on record.
@@ -418,7 +420,7 @@ class interpreter::run {
       fail(st.id, "the case has no client channel to send the message to");
       return;
     }
-    json data = object("outbox", s_.outbox_count + 1, "channel", s_.channel, "to", s_.sender, "text", std::move(text));
+    json data = object("channel", s_.channel, "outbox", s_.outbox_count + 1, "text", std::move(text), "to", s_.sender);
     if (!buttons.empty()) data["buttons"] = buttons;
     if (reviewed.is_object())
       for (const auto& [k, v] : reviewed.items()) data[k] = v;
@@ -611,31 +613,34 @@ class interpreter::run {
   std::string check_tariff(const step& st, std::string_view service = {}) {
     const auto& c = client();
     tariff_check r;
-    if (c && ctx_.tariffs)
-      r = ctx_.tariffs->check(*c, {s_.last_client_text, ctx_.now->now(), service},
-                              {ctx_.quota_used, ctx_.learned_services});
-    emit(fact_kind::tariff_checked, st.id,
-         object("outcome", to_string(r.outcome),
+    if (c && ctx_.tariffs) {
+      tariff_request req{s_.last_client_text, ctx_.now->now(), service};
+      // The receiving thread may have stemmed the message already (analyse()).
+      if (incoming && incoming->stems && incoming->text == s_.last_client_text) req.stems = incoming->stems.get();
+      r = ctx_.tariffs->check(*c, req, {ctx_.quota_used, ctx_.learned_services});
+    }
+    emit(fact_kind::tariff_checked, st.id,  // keys in sorted order (see put_pairs)
+         object("alternative", std::move(r.alternative),
+                "confidence", r.confidence,
+                "learned", r.learned,
+                "matched", std::move(r.matched),
+                "min_price", r.min_price,
+                "outcome", to_string(r.outcome),
+                "payment_due", std::move(r.payment_due),
+                "payment_reminder_after", std::move(r.payment_reminder_after),
+                "period", std::move(r.period),
+                "price", r.price,
+                "quota_limit", r.quota_limit,
+                "quota_used", r.quota_used,
                 "service", std::move(r.service_id),
                 "service_title", std::move(r.service_title),
                 "tariff", std::move(r.tariff_id),
-                "confidence", r.confidence,
-                "quota_used", r.quota_used,
-                "quota_limit", r.quota_limit,
-                "price", r.price,
-                "unit", std::move(r.unit),
-                "urgent_price", r.urgent_price,
-                "min_price", r.min_price,
-                "payment_due", std::move(r.payment_due),
-                "payment_reminder_after", std::move(r.payment_reminder_after),
-                "unpaid_close_after", std::move(r.unpaid_close_after),
-                "urgent_surcharge", r.urgent_surcharge,
-                "urgent_within", std::move(r.urgent_within),
                 "tariff_from", std::move(r.tariff_from),
-                "matched", std::move(r.matched),
-                "alternative", std::move(r.alternative),
-                "learned", r.learned,
-                "period", std::move(r.period)));
+                "unit", std::move(r.unit),
+                "unpaid_close_after", std::move(r.unpaid_close_after),
+                "urgent_price", r.urgent_price,
+                "urgent_surcharge", r.urgent_surcharge,
+                "urgent_within", std::move(r.urgent_within)));
     return exit_to(st, to_string(r.outcome));
   }
 
@@ -774,6 +779,7 @@ step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr
                                const inbound_message* first, const std::string& client,
                                const client_contact* reply_to, const json* vars) const {
   run r(ctx_, state);
+  r.incoming = first;
   state.id = id;
   std::string client_id = client;
   if (client_id.empty() && first && ctx_.clients)
@@ -789,8 +795,8 @@ step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr
     sender = thread = reply_to->address;
   }
   r.emit(fact_kind::case_opened, "",
-         object("playbook", book->id, "version", book->version, "channel", std::move(channel), "sender",
-                std::move(sender), "thread", std::move(thread), "client", std::move(client_id)));
+         object("channel", std::move(channel), "client", std::move(client_id), "playbook", book->id, "sender",
+                std::move(sender), "thread", std::move(thread), "version", book->version));
   if (first)
     r.emit(fact_kind::message_received, "", received_data(*first));
   if (const auto& c = r.client(); c && !c->manager.empty()) r.emit(fact_kind::assigned, "", object("to", c->manager));
@@ -810,6 +816,7 @@ step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr
 
 step_outcome interpreter::client_message(case_state& state, const inbound_message& m) const {
   run r(ctx_, state);
+  r.incoming = &m;
   r.emit(fact_kind::message_received, state.step, received_data(m));
   if (state.status == case_status::waiting_client) {
     if (const step* st = r.current(); st && st->kind == step_kind::wait_client) {

@@ -194,7 +194,8 @@ std::vector<int> service_catalog::matching_ids(const std::string& text_stem) con
   return out;
 }
 
-service_guess service_catalog::classify(std::string_view text, std::span<const learned_service> learned) const {
+service_guess service_catalog::classify(std::string_view text, std::span<const learned_service> learned,
+                                        const std::vector<std::string>* text_stems) const {
   service_guess g;
   if (!learned.empty()) {
     // The closest past correction by shared content words; an exact repeat is surest.
@@ -224,7 +225,10 @@ service_guess service_catalog::classify(std::string_view text, std::span<const l
 
   std::vector<std::vector<int>> text_ids;
   std::vector<char> present(stem_ids_.size(), 0);
-  for (const auto& w : stems(text)) {
+  std::vector<std::string> own;
+  if (!text_stems) text_stems = &(own = stems(text));
+  text_ids.reserve(text_stems->size());
+  for (const auto& w : *text_stems) {
     text_ids.push_back(matching_ids(w));
     for (int id : text_ids.back()) present[static_cast<std::size_t>(id)] = 1;
   }

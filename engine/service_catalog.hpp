@@ -43,8 +43,10 @@ class service_catalog {
   // Adds a service's rules. Returns "" or what is wrong with a phrase.
   std::string add(const std::string& service_id, const std::vector<std::string>& phrases);
 
-  // `learned` are the client's past corrections (any order).
-  service_guess classify(std::string_view text, std::span<const learned_service> learned = {}) const;
+  // `learned` are the client's past corrections (any order). `text_stems`: stems(text),
+  // when the caller has them already.
+  service_guess classify(std::string_view text, std::span<const learned_service> learned = {},
+                         const std::vector<std::string>* text_stems = nullptr) const;
 
  private:
   struct rule {

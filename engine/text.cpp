@@ -27,36 +27,40 @@ void fold_yo(std::string& s) {
 // (U+0400..U+045F) is folded here byte by byte, exactly as ICU folds it (and ё as е);
 // anything else goes through ICU. Returns false, with `out` unspecified, for other text.
 bool fold_basic(std::string_view in, std::string& out) {
-  out.clear();
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const auto c = static_cast<unsigned char>(in[i]);
+  // Every fold here keeps a character's length: written in place, no appends.
+  const std::size_t n = in.size();
+  out.resize(n);
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  for (std::size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
     if (c < 0x80) {
-      out += c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : static_cast<char>(c);
+      o[i++] = c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c;
       continue;
     }
-    if (i + 1 >= in.size()) return false;
-    const auto d = static_cast<unsigned char>(in[i + 1]);
+    if (i + 1 >= n) return false;
+    const unsigned char d = p[i + 1];
+    unsigned char lead = 0xD0, trail = d;
     if (c == 0xD0 && d >= 0x80 && d <= 0xBF) {
       if (d == 0x81)
-        out += "\xD0\xB5";  // Ё -> е
+        trail = 0xB5;  // Ё -> е
       else if (d < 0x90)
-        out += '\xD1', out += static_cast<char>(d + 0x10);  // Ѐ..Џ -> ѐ..џ
+        lead = 0xD1, trail = static_cast<unsigned char>(d + 0x10);  // Ѐ..Џ -> ѐ..џ
       else if (d < 0xA0)
-        out += '\xD0', out += static_cast<char>(d + 0x20);  // А..П -> а..п
+        trail = static_cast<unsigned char>(d + 0x20);  // А..П -> а..п
       else if (d < 0xB0)
-        out += '\xD1', out += static_cast<char>(d - 0x20);  // Р..Я -> р..я
-      else
-        out += '\xD0', out += static_cast<char>(d);
+        lead = 0xD1, trail = static_cast<unsigned char>(d - 0x20);  // Р..Я -> р..я
     } else if (c == 0xD1 && d >= 0x80 && d <= 0x9F) {
       if (d == 0x91)
-        out += "\xD0\xB5";  // ё -> е
+        trail = 0xB5;  // ё -> е
       else
-        out += '\xD1', out += static_cast<char>(d);
+        lead = 0xD1;
     } else {
       return false;
     }
-    ++i;
+    o[i] = lead;
+    o[i + 1] = trail;
+    i += 2;
   }
   return true;
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <random>
 
 namespace reglament {
 namespace {
@@ -50,6 +51,29 @@ TEST_CASE("append_json_string escapes as dump() does", "[json]") {
     INFO(c);
     CHECK(out == reference(json(s)));
   }
+}
+
+TEST_CASE("append_json_string copies long texts 16 bytes at a time as dump() spells them", "[json]") {
+  // Texts long enough for the 16-byte windows, built from pieces that land anywhere in
+  // them: whole characters of one to four bytes, escapes, lone leads and continuations,
+  // overlong leads, a lead cut off at the end.
+  const std::vector<std::string> pieces{
+      "а", "Я", "ё", "«", "»", "—", "…", "€", "😀", " ", "\"", "\\", "\n", "\x01", "a", "Z", "\x7F",
+      "\xC2\xA0", "\xD1\x91", "\xC0\x80", "\xC1\xBF", "\xD0", "\x80", "\xBF", "\xE2\x80", "\xFF", "\xF0\x9F"};
+  std::mt19937 rng(20261204);
+  int differ = 0;
+  for (int t = 0; t < 20000; ++t) {
+    std::string s;
+    const auto n = rng() % 48;
+    for (unsigned k = 0; k < n; ++k) s += pieces[rng() % pieces.size()];
+    std::string out = "prefix";  // appends after what is there
+    append_json_string(out, s);
+    if (out != "prefix" + reference(json(s)) && ++differ <= 3) {
+      INFO(reference(json(s)));
+      CHECK(out == "prefix" + reference(json(s)));
+    }
+  }
+  CHECK(differ == 0);
 }
 
 }  // namespace

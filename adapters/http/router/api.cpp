@@ -506,6 +506,7 @@ void api::inbound(const std::shared_ptr<context>& c) {
                   fmt::format("field 'text' is {} bytes; the limit is {}", m.text.size(), opt_.max_text_bytes),
                   "text"};
   auto channel = m.channel;
+  analyse(m);  // on this connection's thread, not on the writer's
   submit(c, [m = std::move(m)](case_engine& e) { return e.inbound(m); },
          [this, channel](context& k, const engine_result& r) {
            if (!r.duplicate)
