@@ -760,8 +760,14 @@ void sqlite_store::append(case_id id, const std::vector<fact>& facts, const case
   if (own_transaction) s.conn.exec("SAVEPOINT append", fmt::format("append for case {}", id));
   try {
     if (s.fact_data.size() < facts.size()) s.fact_data.resize(facts.size());
-    for (std::size_t i = 0; i < facts.size(); ++i)
-      s.fact_data[i] = facts[i].data.is_null() ? std::string("{}") : dump(facts[i].data);
+    for (std::size_t i = 0; i < facts.size(); ++i) {
+      auto& text = s.fact_data[i];  // reused: its buffer outlives the event
+      text.clear();
+      if (facts[i].data.is_null())
+        text = "{}";
+      else
+        append_json(text, facts[i].data);
+    }
     for (std::size_t from = 0; from < facts.size();) {
       const std::size_t rows = std::min(impl::max_journal_rows, facts.size() - from);
       auto q = s.insert_journal(rows, id);

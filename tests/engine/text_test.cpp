@@ -56,6 +56,33 @@ TEST_CASE("case folding gives ICU's fold for every code point below U+0600 and m
   CHECK(fold_case(common) == icu_fold(common));
 }
 
+TEST_CASE("valid_utf8 agrees with ICU's decoder on random texts, long ASCII runs included", "[text]") {
+  const std::vector<std::string> pieces{
+      "a", "plain ascii text, 16+ bytes long", "\x7F", "\x01", "я", "ё", "«", "—", "😀", "\xC0\x80", "\xC1\xBF",
+      "\xD0", "\x80", "\xE2\x80", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xFF", "\xF0\x9F"};
+  const auto reference = [](const std::string& s) {
+    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+    int32_t i = 0, n = static_cast<int32_t>(s.size());
+    while (i < n) {
+      UChar32 c;
+      U8_NEXT(p, i, n, c);
+      if (c < 0) return false;
+    }
+    return true;
+  };
+  std::mt19937 rng(4122026);
+  int differ = 0, valid = 0;
+  for (int t = 0; t < 20000; ++t) {
+    std::string s;
+    for (unsigned k = rng() % 12; k > 0; --k) s += pieces[rng() % (rng() % 4 ? 8 : pieces.size())];
+    valid += reference(s);
+    if (valid_utf8(s) != reference(s) && ++differ <= 3) CHECK(valid_utf8(s) == reference(s));
+  }
+  CHECK(differ == 0);
+  CHECK(valid > 1000);  // both kinds of text were tried
+  CHECK(valid < 19000);
+}
+
 TEST_CASE("words: runs of letters and digits, hyphens kept inside a word only", "[text]") {
   using v = std::vector<std::string>;
   CHECK(words("").empty());
