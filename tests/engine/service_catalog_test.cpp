@@ -1,4 +1,5 @@
 #include "engine/service_catalog.hpp"
+#include "engine/case_event.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -58,6 +59,30 @@ TEST_CASE("realistic requests find their service whatever the word form", "[cata
   }
   CHECK(c.classify("Как у вас дела?").service_id.empty());
   CHECK(c.classify("").confidence == 0);
+}
+
+TEST_CASE("a request stemmed on the receiving thread is classified as its text is", "[catalog]") {
+  // analyse() stems a message before the writer sees it; the tariff check then passes
+  // those stems instead of stemming the text again.
+  auto c = demo_catalog();
+  for (const char* text : {"Добрый день! Пришлите, пожалуйста, выписку за октябрь", "Нужен акт взаимной сверки",
+                           "Загрузили первичку и счета-фактуры за ноябрь", "Как у вас дела?", ""}) {
+    INFO(text);
+    inbound_message m;
+    m.text = text;
+    analyse(m);
+    REQUIRE(m.stems);
+    CHECK(*m.stems == stems(text));
+    const auto plain = c.classify(text), given = c.classify(text, {}, m.stems.get());
+    CHECK(given.service_id == plain.service_id);
+    CHECK(given.confidence == plain.confidence);
+    CHECK(given.matched == plain.matched);
+  }
+  // The stems given are what is classified: a caller's mistake shows, it is not hidden.
+  inbound_message other;
+  other.text = "Пришлите выписку";
+  analyse(other);
+  CHECK(c.classify("Оформите отпуск", {}, other.stems.get()).service_id == "bank_statement");
 }
 
 TEST_CASE("a fleeting vowel is ignored whichever side has it", "[catalog]") {
