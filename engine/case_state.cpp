@@ -30,19 +30,20 @@ int num(const nlohmann::json& d, const char* key) {
   return it != d.end() && it->is_number() ? it->get<int>() : 0;
 }
 
-// A tariff check's fields, in sorted order (see tf below): gathered from the fact's
-// object, whose keys are sorted too, in one pass instead of a search per field.
+// A tariff check's fields, in sorted order: gathered from the fact's object, whose keys
+// are sorted too, in one pass instead of a search per field.
 constexpr std::array<std::string_view, 21> tariff_fields{
     "alternative", "confidence", "learned", "matched", "min_price", "outcome", "payment_due",
     "payment_reminder_after", "period", "price", "quota_limit", "quota_used", "service", "service_title",
     "tariff", "tariff_from", "unit", "unpaid_close_after", "urgent_price", "urgent_surcharge", "urgent_within"};
-namespace tf {
-enum : std::size_t {
-  alternative, confidence, learned, matched, min_price, outcome, payment_due, payment_reminder_after, period,
-  price, quota_limit, quota_used, service, service_title, tariff, tariff_from, unit, unpaid_close_after,
-  urgent_price, urgent_surcharge, urgent_within
-};
-}  // namespace tf
+static_assert(std::is_sorted(tariff_fields.begin(), tariff_fields.end()), "gather() walks both in order");
+
+// Where `name` sits in tariff_fields; a name that is not there does not compile.
+consteval std::size_t tf(std::string_view name) {
+  for (std::size_t i = 0; i < tariff_fields.size(); ++i)
+    if (tariff_fields[i] == name) return i;
+  throw "not a tariff check field";
+}
 
 template <std::size_t N>
 std::array<const nlohmann::json*, N> gather(const nlohmann::json& d, const std::array<std::string_view, N>& names) {
@@ -130,44 +131,44 @@ void apply(case_state& s, case_id id, const fact& f) {
       auto set = [&](const char* name, nlohmann::json value) {
         hint = std::next(vars.insert_or_assign(hint, name, std::move(value)));
       };
-      const std::string& outcome = text(tf::outcome);
+      const std::string& outcome = text(tf("outcome"));
       // Exposed as variables so templates and conditions can use them. In percent, as the
       // manager reads it: "уверенность 84%".
-      const auto* confidence = field(tf::confidence);
+      const auto* confidence = field(tf("confidence"));
       set("confidence", confidence && confidence->is_number() ? static_cast<int>(confidence->get<double>() * 100 + 0.5) : 0);
       // The form that quotes a price overwrites `price`: the list price stays here.
-      const auto list_price = number(tf::price);
+      const auto list_price = number(tf("price"));
       set("list_price", list_price);
-      const std::string& matched = text(tf::matched);
+      const std::string& matched = text(tf("matched"));
       set("matched", matched.empty() ? std::string("совпадений нет") : matched);
-      const auto* min_price = field(tf::min_price);
+      const auto* min_price = field(tf("min_price"));
       set("min_price", min_price ? *min_price : list_price);
       // The firm's payment terms, when it sets them, win over the playbook's defaults.
-      if (const auto& v = text(tf::payment_due); !v.empty()) set("payment_due", v);
-      if (const auto& v = text(tf::payment_reminder_after); !v.empty()) set("payment_reminder_after", v);
-      set("period", text(tf::period));
+      if (const auto& v = text(tf("payment_due")); !v.empty()) set("payment_due", v);
+      if (const auto& v = text(tf("payment_reminder_after")); !v.empty()) set("payment_reminder_after", v);
+      set("period", text(tf("period")));
       set("price", list_price);
       if (outcome != "in_tariff" && outcome != "over_quota")
         set("quota_left", "");  // the service is not in the tariff: no quota to speak of
-      else if (integer(tf::quota_limit) >= 0)
-        set("quota_left", std::max(0, integer(tf::quota_limit) - integer(tf::quota_used) - (outcome == "in_tariff" ? 1 : 0)));
+      else if (integer(tf("quota_limit")) >= 0)
+        set("quota_left", std::max(0, integer(tf("quota_limit")) - integer(tf("quota_used")) - (outcome == "in_tariff" ? 1 : 0)));
       else
         set("quota_left", "без ограничений");
-      set("quota_limit", number(tf::quota_limit));
-      set("quota_used", number(tf::quota_used));
-      set("service", text(tf::service));
-      set("service_title", text(tf::service_title));
-      set("tariff", text(tf::tariff));
-      set("tariff_from", text(tf::tariff_from));
+      set("quota_limit", number(tf("quota_limit")));
+      set("quota_used", number(tf("quota_used")));
+      set("service", text(tf("service")));
+      set("service_title", text(tf("service_title")));
+      set("tariff", text(tf("tariff")));
+      set("tariff_from", text(tf("tariff_from")));
       set("tariff_outcome", outcome);
-      set("unit", text(tf::unit));
-      if (const auto& v = text(tf::unpaid_close_after); !v.empty()) set("unpaid_close_after", v);
-      set("urgent_price", number(tf::urgent_price));
-      set("urgent_surcharge", number(tf::urgent_surcharge));
-      set("urgent_within", text(tf::urgent_within));
+      set("unit", text(tf("unit")));
+      if (const auto& v = text(tf("unpaid_close_after")); !v.empty()) set("unpaid_close_after", v);
+      set("urgent_price", number(tf("urgent_price")));
+      set("urgent_surcharge", number(tf("urgent_surcharge")));
+      set("urgent_within", text(tf("urgent_within")));
       s.tariff_step = f.step;
       s.outbox_at_check = s.outbox_count;
-      s.quota_held = outcome == "in_tariff" ? text(tf::service) + "\n" + text(tf::period) : "";
+      s.quota_held = outcome == "in_tariff" ? text(tf("service")) + "\n" + text(tf("period")) : "";
       break;
     }
     case fact_kind::message_queued:
