@@ -49,6 +49,33 @@ constexpr std::array<bool, 128> escaped = [] {
   return t;
 }();
 
+// True if no byte of `w` is JSON-escaped or non-ASCII: all in 0x20..0x7F, none '"' or
+// '\\'. Word-at-a-time tests ("has a byte below n", "has a zero byte"): exact as yes/no.
+template <class Word>
+bool plain_word(Word w) {
+  constexpr Word ones = static_cast<Word>(~Word{0}) / 0xFF, highs = ones * 0x80;
+  const auto below = [&](Word x, Word b) { return (x - ones * b) & ~x & highs; };
+  const auto has = [&](Word b) { const Word x = w ^ (ones * b); return (x - ones) & ~x & highs; };
+  return ((w & highs) | below(w, 0x20) | has('"') | has('\\')) == 0;
+}
+
+template <class Word>
+Word load(const std::uint8_t* p) {
+  Word w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// Keys, ids, codes, dates: shorter than a window and ASCII. Two overlapping words cover
+// 4 to 15 bytes; no per-byte loop and no UTF-8 decoding.
+bool plain_short_ascii(const std::uint8_t* p, std::size_t n) {
+  if (n >= 8) return plain_word(load<std::uint64_t>(p)) && plain_word(load<std::uint64_t>(p + n - 8));
+  if (n >= 4) return plain_word(load<std::uint32_t>(p)) && plain_word(load<std::uint32_t>(p + n - 4));
+  for (std::size_t i = 0; i < n; ++i)
+    if (p[i] >= 0x80 || escaped[p[i]]) return false;
+  return true;
+}
+
 // How many bytes at the start of `p` are copied as they are: the first byte to escape or
 // the first invalid UTF-8 sequence stops it. Usually the whole text.
 std::int32_t plain_prefix(const std::uint8_t* p, std::int32_t n) {
@@ -84,6 +111,12 @@ std::int32_t plain_prefix(const std::uint8_t* p, std::int32_t n) {
 void append_json_string(std::string& out, std::string_view v) {
   const std::size_t start = out.size();
   const auto* p = reinterpret_cast<const std::uint8_t*>(v.data());
+  if (v.size() < 16 && plain_short_ascii(p, v.size())) {  // most keys and many values
+    out += '"';
+    out.append(v);
+    out += '"';
+    return;
+  }
   const auto n = static_cast<std::int32_t>(v.size());
   // Most strings need no escape: grown once, copied in one piece.
   std::int32_t i = plain_prefix(p, n);

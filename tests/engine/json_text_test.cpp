@@ -53,6 +53,25 @@ TEST_CASE("append_json_string escapes as dump() does", "[json]") {
   }
 }
 
+TEST_CASE("append_json_string takes short ASCII a word at a time and still escapes every byte", "[json]") {
+  // Lengths 1 to 17 cross the word-at-a-time paths (under 4, 4-7, 8-15) and the windows;
+  // every byte value at every position must come out as dump() spells it.
+  int differ = 0;
+  for (std::size_t n = 1; n <= 17; ++n)
+    for (std::size_t at = 0; at < n; ++at)
+      for (int c = 0; c < 256; ++c) {
+        std::string s(n, 'k');
+        s[at] = static_cast<char>(c);
+        std::string out = "{";
+        append_json_string(out, s);
+        if (out != "{" + reference(json(s)) && ++differ <= 3) {
+          INFO("length " << n << ", byte " << c << " at " << at);
+          CHECK(out == "{" + reference(json(s)));
+        }
+      }
+  CHECK(differ == 0);
+}
+
 TEST_CASE("append_json_string copies long texts 16 bytes at a time as dump() spells them", "[json]") {
   // Texts long enough for the 16-byte windows, built from pieces that land anywhere in
   // them: whole characters of one to four bytes, escapes, lone leads and continuations,
