@@ -109,8 +109,8 @@ engine_result case_engine::retry_message(case_id id, int n, const std::string& a
   std::string last = "queued";
   for (const auto& e : store_.journal(id)) {
     const auto& d = e.what.data;
-    if (!d.is_object() || !d.contains("outbox") || !d["outbox"].is_number_integer() || d["outbox"].get<int>() != n)
-      continue;
+    const auto* outbox = d.find("outbox");
+    if (!outbox || !std::holds_alternative<std::int64_t>(*outbox) || std::get<std::int64_t>(*outbox) != n) continue;
     switch (e.what.kind) {
       case fact_kind::message_queued:
       case fact_kind::staff_notified:

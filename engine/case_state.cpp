@@ -20,15 +20,9 @@ constexpr std::array<std::pair<case_status, const char*>, 7> status_names{{
     {case_status::closed, "closed"},
 }};
 
-std::string str(const nlohmann::json& d, const char* key) {
-  auto it = d.find(key);
-  return it != d.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
+std::string str(const flat_object& d, const char* key) { return std::string(d.text(key)); }
 
-int num(const nlohmann::json& d, const char* key) {
-  auto it = d.find(key);
-  return it != d.end() && it->is_number() ? it->get<int>() : 0;
-}
+int num(const flat_object& d, const char* key) { return static_cast<int>(d.integer(key).value_or(0)); }
 
 // A tariff check's fields, in sorted order: gathered from the fact's object, whose keys
 // are sorted too, in one pass instead of a search per field.
@@ -46,11 +40,10 @@ consteval std::size_t tf(std::string_view name) {
 }
 
 template <std::size_t N>
-std::array<const nlohmann::json*, N> gather(const nlohmann::json& d, const std::array<std::string_view, N>& names) {
-  std::array<const nlohmann::json*, N> out{};
-  if (!d.is_object()) return out;
+std::array<const flat_value*, N> gather(const flat_object& d, const std::array<std::string_view, N>& names) {
+  std::array<const flat_value*, N> out{};
   std::size_t k = 0;
-  for (const auto& [key, value] : d.get_ref<const nlohmann::json::object_t&>()) {
+  for (const auto& [key, value] : d) {
     while (k < N && names[k] < key) ++k;
     if (k == N) break;
     if (names[k] == key) out[k++] = &value;
@@ -101,11 +94,12 @@ void apply(case_state& s, case_id id, const fact& f) {
       ++s.steps_run;
       break;
     case fact_kind::form_submitted:
-      if (auto it = d.find("values"); it != d.end() && it->is_object())
-        for (const auto& [k, v] : it->items()) s.vars[k] = v;
+      if (const auto* values = d.find("values"))
+        if (const auto* j = std::get_if<nlohmann::json>(values); j && j->is_object())
+          for (const auto& [k, v] : j->items()) s.vars[k] = v;
       break;
     case fact_kind::variable_set:
-      s.vars[str(d, "name")] = d.contains("value") ? d["value"] : nlohmann::json();
+      s.vars[str(d, "name")] = d["value"];
       break;
     case fact_kind::tariff_checked: {
       // The fields gathered in one pass; the twenty-odd variables a check sets are assigned
@@ -115,15 +109,18 @@ void apply(case_state& s, case_id id, const fact& f) {
       auto field = [&](std::size_t k) { return fields[k]; };
       auto text = [&](std::size_t k) -> const std::string& {
         const auto* v = field(k);
-        return v && v->is_string() ? v->get_ref<const std::string&>() : none;
+        const auto* t = v ? std::get_if<std::string>(v) : nullptr;
+        return t ? *t : none;
       };
       auto number = [&](std::size_t k) {
         const auto* v = field(k);
-        return v ? *v : nlohmann::json(0);
+        return v ? flat_object::to_json(*v) : nlohmann::json(0);
       };
       auto integer = [&](std::size_t k) {
         const auto* v = field(k);
-        return v && v->is_number() ? v->get<int>() : 0;
+        if (const auto* i = v ? std::get_if<std::int64_t>(v) : nullptr) return static_cast<int>(*i);
+        if (const auto* x = v ? std::get_if<double>(v) : nullptr) return static_cast<int>(*x);
+        return 0;
       };
       if (!s.vars.is_object()) s.vars = nlohmann::json::object();
       auto& vars = s.vars.get_ref<nlohmann::json::object_t&>();
@@ -135,14 +132,16 @@ void apply(case_state& s, case_id id, const fact& f) {
       // Exposed as variables so templates and conditions can use them. In percent, as the
       // manager reads it: "уверенность 84%".
       const auto* confidence = field(tf("confidence"));
-      set("confidence", confidence && confidence->is_number() ? static_cast<int>(confidence->get<double>() * 100 + 0.5) : 0);
+      const auto* c = confidence ? std::get_if<double>(confidence) : nullptr;
+      const auto* ci = confidence ? std::get_if<std::int64_t>(confidence) : nullptr;
+      set("confidence", c ? static_cast<int>(*c * 100 + 0.5) : ci ? static_cast<int>(*ci * 100) : 0);
       // The form that quotes a price overwrites `price`: the list price stays here.
       const auto list_price = number(tf("price"));
       set("list_price", list_price);
       const std::string& matched = text(tf("matched"));
       set("matched", matched.empty() ? std::string("совпадений нет") : matched);
       const auto* min_price = field(tf("min_price"));
-      set("min_price", min_price ? *min_price : list_price);
+      set("min_price", min_price ? flat_object::to_json(*min_price) : list_price);
       // The firm's payment terms, when it sets them, win over the playbook's defaults.
       if (const auto& v = text(tf("payment_due")); !v.empty()) set("payment_due", v);
       if (const auto& v = text(tf("payment_reminder_after")); !v.empty()) set("payment_reminder_after", v);

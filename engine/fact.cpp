@@ -70,7 +70,7 @@ fact fact_from_json(const nlohmann::json& j) {
   auto kind = fact_kind_from_string(j.value("kind", ""));
   if (!kind) throw std::runtime_error("fact: unknown kind '" + j.value("kind", "") + "'");
   fact f{*kind, from_millis(j.value("at", std::int64_t{0})), j.value("step", ""),
-         j.contains("data") ? j["data"] : nlohmann::json::object()};
+         j.contains("data") ? flat_object::from_json(j["data"]) : flat_object{}};
   return f;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/clock.hpp"
+#include "engine/flat_object.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -64,7 +65,7 @@ struct fact {
   fact_kind kind;
   timestamp at;
   std::string step;      // the step it happened at, empty if none
-  nlohmann::json data;   // object; keys listed per kind above
+  flat_object data;      // keys listed per kind above
 };
 
 // The journal row: a fact in its case, in order.

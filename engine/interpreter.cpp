@@ -13,21 +13,21 @@ namespace {
 
 using json = nlohmann::json;
 
-// An object from key, value, key, value...: built in place, as nlohmann's initializer
-// lists copy every value twice, and a message makes a dozen of these. Keys given in
-// sorted order go in without a search (the end is the right hint).
-inline void put_pairs(json::object_t&) {}
+// A fact's data from key, value, key, value...: built in place, keys in sorted order
+// going in at the end without a search.
+inline void put_pairs(flat_object&) {}
 template <class K, class V, class... Rest>
-void put_pairs(json::object_t& o, K&& key, V&& value, Rest&&... rest) {
-  o.emplace_hint(o.end(), std::forward<K>(key), std::forward<V>(value));
-  put_pairs(o, std::forward<Rest>(rest)...);
+void put_pairs(flat_object& d, K&& key, V&& value, Rest&&... rest) {
+  d.set(std::forward<K>(key), std::forward<V>(value));
+  put_pairs(d, std::forward<Rest>(rest)...);
 }
 template <class... Kv>
-json object(Kv&&... kv) {
+flat_object object(Kv&&... kv) {
   static_assert(sizeof...(Kv) % 2 == 0, "keys and values in pairs");
-  json o(json::value_t::object);
-  put_pairs(o.get_ref<json::object_t&>(), std::forward<Kv>(kv)...);
-  return o;
+  flat_object d;
+  d.reserve(sizeof...(Kv) / 2);
+  put_pairs(d, std::forward<Kv>(kv)...);
+  return d;
 }
 
 // What the client may say to agree or refuse, folded and matched on whole words.
@@ -156,7 +156,7 @@ class interpreter::run {
   std::vector<fact> facts;
   const inbound_message* incoming = nullptr;  // the client's message being handled, if any
 
-  void emit(fact_kind k, std::string step, json data = json::object()) {
+  void emit(fact_kind k, std::string step, flat_object data = {}) {
     fact f{k, ctx_.now->now(), std::move(step), std::move(data)};
     apply(s_, s_.id, f);
     facts.push_back(std::move(f));
@@ -420,10 +420,10 @@ class interpreter::run {
       fail(st.id, "the case has no client channel to send the message to");
       return;
     }
-    json data = object("channel", s_.channel, "outbox", s_.outbox_count + 1, "text", std::move(text), "to", s_.sender);
-    if (!buttons.empty()) data["buttons"] = buttons;
+    flat_object data = object("channel", s_.channel, "outbox", s_.outbox_count + 1, "text", std::move(text), "to", s_.sender);
+    if (!buttons.empty()) data.set("buttons", json(buttons));
     if (reviewed.is_object())
-      for (const auto& [k, v] : reviewed.items()) data[k] = v;
+      for (const auto& [k, v] : reviewed.items()) data.set(k, v);
     emit(fact_kind::message_queued, st.id, std::move(data));
     // The automatic opening message is an acknowledgement, not the first reply.
     auto root = root_book();
@@ -759,16 +759,16 @@ namespace {
 
 // The message_received fact's data: the channel details only when the channel gave them,
 // so a message from the API journals exactly as before.
-json received_data(const inbound_message& m) {
-  json d = object("channel", m.channel, "external_id", m.external_id, "sender", m.sender, "text", m.text);
-  if (!m.sender_name.empty()) d["sender_name"] = m.sender_name;
-  if (!m.subject.empty()) d["subject"] = m.subject;
-  if (!m.original.empty() && m.original != m.text) d["original"] = m.original;
+flat_object received_data(const inbound_message& m) {
+  flat_object d = object("channel", m.channel, "external_id", m.external_id, "sender", m.sender, "text", m.text);
+  if (!m.sender_name.empty()) d.set("sender_name", m.sender_name);
+  if (!m.subject.empty()) d.set("subject", m.subject);
+  if (!m.original.empty() && m.original != m.text) d.set("original", m.original);
   if (!m.attachments.empty()) {
     json list = json::array();
     for (const auto& a : m.attachments)
       list.push_back({{"name", a.name}, {"content_type", a.content_type}, {"size", a.size}, {"sha256", a.sha256}});
-    d["attachments"] = std::move(list);
+    d.set("attachments", std::move(list));
   }
   return d;
 }
@@ -853,12 +853,12 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
     timestamp at = ctx_.now->now();
     if (!when->empty() && !parse_iso8601(*when, at))
       return {{}, fmt::format("{}: values.when '{}' is not a time like 2026-11-23T10:30:00+03:00", what, *when)};
-    json d = {{"who", *who}, {"when", to_millis(at)}, {"summary", a.reason}, {"actor", a.actor}};
+    flat_object d = {{"who", *who}, {"when", to_millis(at)}, {"summary", a.reason}, {"actor", a.actor}};
     if (a.what == k::call) {
       if (direction->empty()) *direction = "in";
       if (*direction != "in" && *direction != "out")
         return {{}, fmt::format("a call: values.direction must be 'in' (the client called) or 'out', not '{}'", *direction)};
-      d["direction"] = *direction;
+      d.set("direction", *direction);
     } else if (!direction->empty()) {
       return {{}, "a visit has no direction"};
     }
@@ -929,8 +929,8 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
         if (auto why = r.pay_invoice(*st, a)) return refuse(std::move(*why));
         break;
       }
-      json data{{"actor", a.actor}};
-      if (a.values.contains("amount")) data["amount"] = a.values["amount"];
+      flat_object data{{"actor", a.actor}};
+      if (a.values.contains("amount")) data.set("amount", a.values["amount"]);
       r.emit(fact_kind::payment_confirmed, st->id, data);
       r.take(*st, *st->find_exit("paid"));
       break;
@@ -1000,11 +1000,11 @@ step_outcome interpreter::delivery(case_state& state, const delivery_result& d) 
   if (d.ok) {
     r.emit(fact_kind::message_sent, "", {{"outbox", d.outbox}, {"attempts", d.attempts}});
   } else {
-    json data{{"outbox", d.outbox}, {"error", d.error}, {"attempts", d.attempts}};
+    flat_object data{{"outbox", d.outbox}, {"error", d.error}, {"attempts", d.attempts}};
     if (d.dead)
-      data["dead"] = true;
+      data.set("dead", true);
     else
-      data["retry_at"] = to_millis(d.retry_at);
+      data.set("retry_at", to_millis(d.retry_at));
     r.emit(fact_kind::message_failed, "", data);
   }
   return {std::move(r.facts), {}};

@@ -129,7 +129,7 @@ void outbox_dispatcher::thread_from_case(outbound_message& m) {
   std::string subject;
   for (const auto& e : reader_.journal(m.case_no)) {
     const auto& d = e.what.data;
-    if (!d.is_object() || d.value("channel", "") != m.channel) continue;
+    if (d.text("channel") != m.channel) continue;
     if (e.what.kind == fact_kind::case_opened) {
       m.thread = d.value("thread", "");
     } else if (e.what.kind == fact_kind::message_received) {

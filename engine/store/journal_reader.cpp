@@ -80,8 +80,7 @@ std::vector<journal_entry> journal_reader::since(std::int64_t after, int limit, 
           if (!kind) return;  // a kind newer than this program: not for the feed
           e.what.kind = *kind;
           e.what.step = r.text(4);
-          e.what.data = nlohmann::json::parse(r.text(5), nullptr, false);
-          if (e.what.data.is_discarded()) e.what.data = nlohmann::json::object();
+          e.what.data = flat_object::from_json(nlohmann::json::parse(r.text(5), nullptr, false));  // bad: no fields
           out.push_back(std::move(e));
         });
   return out;

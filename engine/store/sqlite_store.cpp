@@ -37,27 +37,15 @@ bool in_memory(const std::string& path) { return path.empty() || path == ":memor
 std::string dump(const json& j) { return json_text(j); }
 
 // Views into a fact's data; they live as long as the fact.
-std::string_view sv(const json& d, const char* key) {
-  if (!d.is_object()) return {};
-  auto it = d.find(key);
-  if (it == d.end() || !it->is_string()) return {};
-  return *it->get_ptr<const std::string*>();
-}
+std::string_view sv(const flat_object& d, const char* key) { return d.text(key); }
 
 // A sum in rubles (a fact keeps 1500 or 1500.5) as whole kopecks.
-std::int64_t kopecks_of(const json& d, const char* key) {
-  if (!d.is_object()) return 0;
-  auto it = d.find(key);
-  if (it == d.end() || !it->is_number()) return 0;
-  return std::llround(it->get<double>() * 100);
+std::int64_t kopecks_of(const flat_object& d, const char* key) {
+  auto v = d.number(key);
+  return v ? std::llround(*v * 100) : 0;
 }
 
-std::optional<std::int64_t> int_of(const json& d, const char* key) {
-  if (!d.is_object()) return std::nullopt;
-  auto it = d.find(key);
-  if (it == d.end() || !it->is_number()) return std::nullopt;
-  return it->is_number_float() ? static_cast<std::int64_t>(it->get<double>()) : it->get<std::int64_t>();
-}
+std::optional<std::int64_t> int_of(const flat_object& d, const char* key) { return d.integer(key); }
 
 using sqlite_db::connection;
 using sqlite_db::query;
@@ -205,8 +193,7 @@ class projection {
               .run();
           break;
         case fact_kind::message_failed: {
-          auto dead = d.is_object() ? d.find("dead") : d.end();
-          const bool is_dead = dead != d.end() && dead->is_boolean() && dead->get<bool>();
+          const bool is_dead = d.flag("dead", false);
           st_.use(p_outbox_failed, id)
               .bind(1, id)
               .bind(2, int_of(d, "outbox").value_or(0))
@@ -528,7 +515,7 @@ struct sqlite_store::impl {
   // insert that fails fails its event, and every caller undoes the event whole.
   static constexpr std::size_t max_journal_rows = 16;
   std::array<sqlite3_stmt*, max_journal_rows> journal_rows{};
-  std::vector<std::string> fact_data;  // the facts' JSON, kept bound until the insert ran
+  std::vector<std::string> fact_texts;  // the facts' JSON, kept bound until the insert ran
   std::optional<std::optional<case_id>> txn_next_id;       // next_id at begin(), while in one
   std::vector<std::optional<case_id>> savepoint_next_ids;  // next_id at each open savepoint
 
@@ -759,14 +746,11 @@ void sqlite_store::append(case_id id, const std::vector<fact>& facts, const case
   const bool own_transaction = sqlite3_get_autocommit(s.conn.db) != 0;
   if (own_transaction) s.conn.exec("SAVEPOINT append", fmt::format("append for case {}", id));
   try {
-    if (s.fact_data.size() < facts.size()) s.fact_data.resize(facts.size());
+    if (s.fact_texts.size() < facts.size()) s.fact_texts.resize(facts.size());
     for (std::size_t i = 0; i < facts.size(); ++i) {
-      auto& text = s.fact_data[i];  // reused: its buffer outlives the event
+      auto& text = s.fact_texts[i];  // reused: its buffer outlives the event
       text.clear();
-      if (facts[i].data.is_null())
-        text = "{}";
-      else
-        append_json(text, facts[i].data);
+      facts[i].data.append_json(text);
     }
     for (std::size_t from = 0; from < facts.size();) {
       const std::size_t rows = std::min(impl::max_journal_rows, facts.size() - from);
@@ -778,7 +762,7 @@ void sqlite_store::append(case_id id, const std::vector<fact>& facts, const case
             .bind(p + 2, f.at)
             .bind_static(p + 3, to_string(f.kind))
             .bind_static(p + 4, f.step)
-            .bind_static(p + 5, s.fact_data[from + i]);
+            .bind_static(p + 5, s.fact_texts[from + i]);
       }
       q.run();
       from += rows;
@@ -933,9 +917,9 @@ std::vector<journal_entry> sqlite_store::journal(case_id id) {
       throw store_error(fmt::format("store {}: read journal for case {}: seq {} has unknown kind '{}'",
                                     impl_->conn.path, id, seq, kind_name),
                         SQLITE_CORRUPT);
-    json data;
+    flat_object data;
     try {
-      data = json::parse(q.text(4));
+      data = flat_object::from_json(json::parse(q.text(4)));
     } catch (const std::exception& e) {
       throw store_error(fmt::format("store {}: read journal for case {}: seq {} data is not JSON: {}",
                                     impl_->conn.path, id, seq, e.what()),
@@ -1244,12 +1228,11 @@ replay_report sqlite_store::verify_replay() {
           diffs.add(fmt::format("case {}: journal seq {} has unknown kind '{}'", id, seq, kind_name));
           continue;
         }
-        json data;
+        flat_object data;
         try {
-          data = json::parse(q.text(5));
+          data = flat_object::from_json(json::parse(q.text(5)));
         } catch (const json::exception&) {
           diffs.add(fmt::format("case {}: journal seq {} data is not JSON", id, seq));
-          data = json::object();
         }
         fact f{*kind, q.time(2), q.text(4), std::move(data)};
         apply(state, id, f);

@@ -104,12 +104,12 @@ double make_idle_store(const std::string& path, std::int64_t cases, const std::s
     const auto thread = fmt::format("<idle.{}@mail.example>", id);
     std::vector<fact> facts{
         {fact_kind::case_opened, at, "",
-         json{{"playbook", "intake"}, {"version", version}, {"channel", "email"}, {"sender", sender},
+         flat_object{{"playbook", "intake"}, {"version", version}, {"channel", "email"}, {"sender", sender},
               {"thread", thread}, {"client", client}}},
-        {fact_kind::message_received, at, "", json{{"text", "Пришлите, пожалуйста, выписку из банка за октябрь."}}},
-        {fact_kind::step_entered, at, "wait_work", json{{"kind", "wait_time"}}},
-        {fact_kind::timer_set, at, "wait_work", json{{"timer", 1}, {"due", due}, {"purpose", "pause"}}},
-        {fact_kind::waiting, at, "wait_work", json{{"for", "timer"}}},
+        {fact_kind::message_received, at, "", flat_object{{"text", "Пришлите, пожалуйста, выписку из банка за октябрь."}}},
+        {fact_kind::step_entered, at, "wait_work", flat_object{{"kind", "wait_time"}}},
+        {fact_kind::timer_set, at, "wait_work", flat_object{{"timer", 1}, {"due", due}, {"purpose", "pause"}}},
+        {fact_kind::waiting, at, "wait_work", flat_object{{"for", "timer"}}},
     };
     case_state state;
     state.assignee = "buh.ivanova";

@@ -371,7 +371,7 @@ interpret_result interpret_only(const config& cfg, const firm_file& firm, const 
     if (encode) {
       // What the store serialises per event besides SQLite, with the store's own functions
       // (sqlite_store::append): each fact's data and the state.
-      for (const auto& f : out.facts) encoded_bytes += f.data.is_null() ? 2 : json_text(f.data).size();
+      for (const auto& f : out.facts) encoded_bytes += f.data.dump().size();
       encoded_bytes += to_json_text(state).size();
     }
     r.steps += static_cast<std::uint64_t>(state.steps_run);

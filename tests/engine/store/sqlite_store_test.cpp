@@ -48,7 +48,7 @@ class raw_db {
 constexpr std::int64_t t0 = 1795000000000;  // 2026-11-18, ms
 timestamp at(std::int64_t offset_ms) { return from_millis(t0 + offset_ms); }
 
-fact make(fact_kind k, std::int64_t offset_ms, std::string step, json data = json::object()) {
+fact make(fact_kind k, std::int64_t offset_ms, std::string step, flat_object data = {}) {
   return fact{k, at(offset_ms), std::move(step), std::move(data)};
 }
 
