@@ -96,14 +96,17 @@ void apply(case_state& s, case_id id, const fact& f) {
     case fact_kind::form_submitted:
       if (const auto* values = d.find("values"))
         if (const auto* j = std::get_if<nlohmann::json>(values); j && j->is_object())
-          for (const auto& [k, v] : j->items()) s.vars[k] = v;
+          for (const auto& [k, v] : j->items()) s.vars.set(k, v);
       break;
     case fact_kind::variable_set:
-      s.vars[str(d, "name")] = d["value"];
+      if (const auto* v = d.find("value"))
+        s.vars.set(d.text("name"), *v);
+      else
+        s.vars.set(d.text("name"), nullptr);
       break;
     case fact_kind::tariff_checked: {
-      // The fields gathered in one pass; the twenty-odd variables a check sets are assigned
-      // in increasing name order, so that each search starts where the last one ended.
+      // The fields gathered in one pass; the twenty-odd variables a check sets are built in
+      // increasing name order and merged into the case's in one more.
       static const std::string none;
       const auto fields = gather(d, tariff_fields);
       auto field = [&](std::size_t k) { return fields[k]; };
@@ -114,7 +117,7 @@ void apply(case_state& s, case_id id, const fact& f) {
       };
       auto number = [&](std::size_t k) {
         const auto* v = field(k);
-        return v ? flat_object::to_json(*v) : nlohmann::json(0);
+        return v ? *v : flat_value(std::int64_t{0});
       };
       auto integer = [&](std::size_t k) {
         const auto* v = field(k);
@@ -122,12 +125,9 @@ void apply(case_state& s, case_id id, const fact& f) {
         if (const auto* x = v ? std::get_if<double>(v) : nullptr) return static_cast<int>(*x);
         return 0;
       };
-      if (!s.vars.is_object()) s.vars = nlohmann::json::object();
-      auto& vars = s.vars.get_ref<nlohmann::json::object_t&>();
-      auto hint = vars.begin();
-      auto set = [&](const char* name, nlohmann::json value) {
-        hint = std::next(vars.insert_or_assign(hint, name, std::move(value)));
-      };
+      flat_object checked;
+      checked.reserve(24);
+      auto set = [&](const char* name, auto&& value) { checked.set(name, std::forward<decltype(value)>(value)); };
       const std::string& outcome = text(tf("outcome"));
       // Exposed as variables so templates and conditions can use them. In percent, as the
       // manager reads it: "уверенность 84%".
@@ -141,7 +141,7 @@ void apply(case_state& s, case_id id, const fact& f) {
       const std::string& matched = text(tf("matched"));
       set("matched", matched.empty() ? std::string("совпадений нет") : matched);
       const auto* min_price = field(tf("min_price"));
-      set("min_price", min_price ? flat_object::to_json(*min_price) : list_price);
+      set("min_price", min_price ? *min_price : list_price);
       // The firm's payment terms, when it sets them, win over the playbook's defaults.
       if (const auto& v = text(tf("payment_due")); !v.empty()) set("payment_due", v);
       if (const auto& v = text(tf("payment_reminder_after")); !v.empty()) set("payment_reminder_after", v);
@@ -165,6 +165,7 @@ void apply(case_state& s, case_id id, const fact& f) {
       set("urgent_price", number(tf("urgent_price")));
       set("urgent_surcharge", number(tf("urgent_surcharge")));
       set("urgent_within", text(tf("urgent_within")));
+      s.vars.merge(std::move(checked));
       s.tariff_step = f.step;
       s.outbox_at_check = s.outbox_count;
       s.quota_held = outcome == "in_tariff" ? text(tf("service")) + "\n" + text(tf("period")) : "";
@@ -196,36 +197,36 @@ void apply(case_state& s, case_id id, const fact& f) {
       remove_timer(s, num(d, "timer"));
       break;
     case fact_kind::director_decided:
-      s.vars["decision"] = str(d, "decision");
+      s.vars.set("decision", str(d, "decision"));
       break;
     case fact_kind::payment_confirmed:
       // A partial payment against an invoice is recorded; the case still waits for the rest.
-      if (d.value("full", true)) s.vars["paid"] = true;
-      if (d.contains("amount")) s.vars["amount"] = d["amount"];
-      if (d.contains("paid_total")) s.vars["invoice_paid"] = d["paid_total"];
-      if (d.value("full", false) && d.contains("invoice")) s.vars["invoice_status"] = "paid";
+      if (d.value("full", true)) s.vars.set("paid", true);
+      if (d.contains("amount")) s.vars.set("amount", d["amount"]);
+      if (d.contains("paid_total")) s.vars.set("invoice_paid", d["paid_total"]);
+      if (d.value("full", false) && d.contains("invoice")) s.vars.set("invoice_status", "paid");
       break;
     case fact_kind::invoice_issued: {
-      s.vars["invoice_no"] = str(d, "number");
-      s.vars["invoice_amount"] = d.contains("amount") ? d["amount"] : nlohmann::json(0);
+      s.vars.set("invoice_no", str(d, "number"));
+      s.vars.set("invoice_amount", d.contains("amount") ? d["amount"] : nlohmann::json(0));
       auto due = str(d, "due_date");  // "2026-11-30" -> "30.11.2026", as Russian invoices write it
-      s.vars["invoice_due"] = due.size() == 10 ? due.substr(8, 2) + "." + due.substr(5, 2) + "." + due.substr(0, 4) : due;
-      s.vars["invoice_paid"] = 0;
-      s.vars["invoice_status"] = "issued";
+      s.vars.set("invoice_due", due.size() == 10 ? due.substr(8, 2) + "." + due.substr(5, 2) + "." + due.substr(0, 4) : due);
+      s.vars.set("invoice_paid", 0);
+      s.vars.set("invoice_status", "issued");
       s.vars.erase("paid");
       break;
     }
     case fact_kind::invoice_cancelled:
-      s.vars["invoice_status"] = "cancelled";
+      s.vars.set("invoice_status", "cancelled");
       break;
     case fact_kind::quota_returned:
       s.quota_held.clear();
       break;
     case fact_kind::service_corrected:
-      s.vars["corrected_from"] = str(d, "from");
+      s.vars.set("corrected_from", str(d, "from"));
       break;
     case fact_kind::client_replied:
-      s.vars["client_answer"] = str(d, "answer");
+      s.vars.set("client_answer", str(d, "answer"));
       break;
     case fact_kind::playbook_called:
       s.stack.push_back({s.playbook, s.version, s.step});
@@ -240,7 +241,7 @@ void apply(case_state& s, case_id id, const fact& f) {
         s.step = s.stack.back().step;
         s.stack.pop_back();
       }
-      s.vars["call_outcome"] = str(d, "outcome");
+      s.vars.set("call_outcome", str(d, "outcome"));
       break;
     case fact_kind::case_closed:
       s.status = case_status::closed;
@@ -315,7 +316,7 @@ case_state case_state_from_json(const nlohmann::json& j) {
   s.assignee = j.value("assignee", "");
   s.outcome = j.value("outcome", "");
   s.error = j.value("error", "");
-  s.vars = j.value("vars", nlohmann::json::object());
+  s.vars = flat_object::from_json(j.value("vars", nlohmann::json::object()));
   for (const auto& t : j.value("timers", nlohmann::json::array()))
     s.timers.push_back({t.value("n", 0), from_millis(t.value("due", std::int64_t{0})),
                         t.value("step", ""), t.value("purpose", "")});
@@ -399,7 +400,7 @@ std::string to_json_text(const case_state& s) {
   out += ']';
   put_key(out, "updated_at"), put_int(out, to_millis(s.updated_at));
   put_key(out, "vars");
-  append_json(out, s.vars);
+  s.vars.append_json(out);
   put_key(out, "version"), put_int(out, s.version);
   out += '}';
   return out;

@@ -56,7 +56,7 @@ struct case_state {
   std::string outcome;       // set when closed
   std::string error;         // last run error, empty if none
 
-  nlohmann::json vars = nlohmann::json::object();
+  flat_object vars;
   std::vector<pending_timer> timers;
   int outbox_count = 0;      // messages queued so far (numbers outbox rows)
   int timer_count = 0;       // timers set so far (numbers timers)

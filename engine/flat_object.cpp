@@ -3,6 +3,7 @@
 #include "engine/json_text.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace reglament {
 
@@ -19,28 +20,46 @@ auto lower_bound_of(Fields& fields, std::string_view key) {
 flat_object::flat_object(std::initializer_list<field> fields) {
   fields_.reserve(fields.size());
   for (const auto& f : fields)
-    if (!contains(f.key)) put(f.key, f.v);
+    if (!contains(f.key)) set(f.key, f.v);
 }
 
 flat_object flat_object::from_json(const nlohmann::json& j) {
   flat_object d;
   if (!j.is_object()) return d;
   d.fields_.reserve(j.size());
-  for (const auto& [key, v] : j.items()) d.fields_.push_back(field(key, from_json_value(v)));  // already sorted
+  for (const auto& [key, v] : j.items()) d.fields_.emplace_back(key, from_json_value(v));  // already sorted
   return d;
 }
 
 void flat_object::put(std::string_view key, flat_value v) {
-  // In increasing order (as nearly every fact is built) the end is the place.
-  if (fields_.empty() || std::string_view(fields_.back().key) < key) {
-    fields_.push_back(field(key, std::move(v)));
-    return;
-  }
   auto it = lower_bound_of(fields_, key);
   if (it != fields_.end() && it->key == key)
     it->v = std::move(v);
   else
-    fields_.insert(it, field(key, std::move(v)));
+    fields_.emplace(it, key, std::move(v));
+}
+
+void flat_object::merge(flat_object&& from) {
+  if (fields_.empty()) {
+    fields_ = std::move(from.fields_);
+    return;
+  }
+  std::vector<field> out;
+  out.reserve(fields_.size() + from.fields_.size());
+  auto a = fields_.begin(), b = from.fields_.begin();
+  while (a != fields_.end() && b != from.fields_.end()) {
+    const int c = std::string_view(a->key).compare(b->key);
+    if (c < 0) {
+      out.push_back(std::move(*a++));
+    } else {
+      if (c == 0) ++a;  // the new value wins
+      out.push_back(std::move(*b++));
+    }
+  }
+  std::move(a, fields_.end(), std::back_inserter(out));
+  std::move(b, from.fields_.end(), std::back_inserter(out));
+  fields_ = std::move(out);
+  from.fields_.clear();
 }
 
 const flat_value* flat_object::find(std::string_view key) const {
@@ -82,6 +101,18 @@ std::string flat_object::value(std::string_view key, const char* otherwise) cons
   const auto* v = find(key);
   const auto* s = v ? std::get_if<std::string>(v) : nullptr;
   return s ? *s : std::string(otherwise);
+}
+
+nlohmann::json flat_object::value(std::string_view key, const nlohmann::json& otherwise) const {
+  const auto* v = find(key);
+  return v ? to_json(*v) : otherwise;
+}
+
+bool flat_object::erase(std::string_view key) {
+  auto it = lower_bound_of(fields_, key);
+  if (it == fields_.end() || it->key != key) return false;
+  fields_.erase(it);
+  return true;
 }
 
 nlohmann::json flat_object::operator[](std::string_view key) const {

@@ -50,9 +50,15 @@ class flat_object {
   // Sets `key`, keeping the keys sorted; cheapest when keys come in increasing order.
   template <class V>
   void set(std::string_view key, V&& v) {
-    put(key, make(std::forward<V>(v)));
+    if (fields_.empty() || std::string_view(fields_.back().key) < key)
+      fields_.emplace_back(key, std::forward<V>(v));  // built in place, no search
+    else
+      put(key, make(std::forward<V>(v)));
   }
   void reserve(std::size_t n) { fields_.reserve(n); }
+  // Sets every field of `from` (its value wins on a key both have) in one merge: a batch
+  // of keys that would each land mid-vector costs one pass instead of a shift per key.
+  void merge(flat_object&& from);
 
   const flat_value* find(std::string_view key) const;
   bool contains(std::string_view key) const { return find(key) != nullptr; }
@@ -78,7 +84,9 @@ class flat_object {
     return v ? static_cast<I>(*v) : otherwise;
   }
   double value(std::string_view key, double otherwise) const { return number(key).value_or(otherwise); }
+  nlohmann::json value(std::string_view key, const nlohmann::json& otherwise) const;  // any kind, as JSON
   nlohmann::json operator[](std::string_view key) const;  // null if there is none
+  bool erase(std::string_view key);  // false if there was none
 
   nlohmann::json to_json() const;
   std::string dump() const;  // the JSON text, as json_text() spells the tree

@@ -669,8 +669,8 @@ class interpreter::run {
 
   json variable(const playbook& b, std::string_view name) const {
     auto canon = std::string(canonical_variable(name));
-    if (auto it = s_.vars.find(canon); it != s_.vars.end()) return *it;
-    if (auto it = s_.vars.find(std::string(name)); it != s_.vars.end()) return *it;
+    if (const auto* v = s_.vars.find(canon)) return flat_object::to_json(*v);
+    if (const auto* v = s_.vars.find(name)) return flat_object::to_json(*v);
     if (const auto* decl = b.find_variable(name)) {
       if (decl->default_value.empty()) return nullptr;
       if (decl->type == "number" || decl->type == "money") {

@@ -74,6 +74,26 @@ TEST_CASE("a flat object keeps the first of a key given twice in braces and the 
   CHECK(d.size() == 1);
 }
 
+TEST_CASE("merging flat objects sets every field of the second, its values winning", "[flat_object]") {
+  std::mt19937 rng(4);
+  for (int t = 0; t < 2000; ++t) {
+    flat_object a, b, expected;
+    for (unsigned k = rng() % 10; k > 0; --k) {
+      const auto key = std::string(1, static_cast<char>('a' + rng() % 12));
+      a.set(key, static_cast<int>(rng() % 100));
+      expected.set(key, a.integer(key).value());
+    }
+    for (unsigned k = rng() % 10; k > 0; --k) {
+      const auto key = std::string(1, static_cast<char>('a' + rng() % 12));
+      b.set(key, "b" + key);
+      expected.set(key, "b" + key);
+    }
+    a.merge(std::move(b));
+    INFO(a.dump());
+    REQUIRE(a == expected);
+  }
+}
+
 TEST_CASE("a flat object read from JSON that is not an object has no fields", "[flat_object]") {
   CHECK(flat_object::from_json(json::array({1, 2})).empty());
   CHECK(flat_object::from_json(json()).empty());
