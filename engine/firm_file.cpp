@@ -5,6 +5,7 @@
 #include "engine/inn.hpp"
 #include "engine/text.hpp"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -115,10 +116,18 @@ sla_terms read_sla(const YAML::Node& n, const std::string& owner,
 std::string local_date(timestamp at, int utc_offset_minutes) {
   auto local = std::chrono::floor<std::chrono::days>(at + std::chrono::minutes(utc_offset_minutes));
   std::chrono::year_month_day ymd{local};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
+  const int year = static_cast<int>(ymd.year());
+  const auto month = static_cast<unsigned>(ymd.month()), day = static_cast<unsigned>(ymd.day());
+  if (year < 0 || year > 9999) return fmt::format("{:04}-{:02}-{:02}", year, month, day);
+  // Digit by digit: this runs for every tariff check, on the writer thread.
+  const auto y = static_cast<unsigned>(year);
+  const char text[10] = {static_cast<char>('0' + y / 1000),     static_cast<char>('0' + y / 100 % 10),
+                         static_cast<char>('0' + y / 10 % 10),  static_cast<char>('0' + y % 10),
+                         '-',
+                         static_cast<char>('0' + month / 10),   static_cast<char>('0' + month % 10),
+                         '-',
+                         static_cast<char>('0' + day / 10),     static_cast<char>('0' + day % 10)};
+  return std::string(text, sizeof text);
 }
 
 bool valid_local_date(const std::string& s) {
