@@ -56,7 +56,7 @@ struct case_state {
   std::string outcome;       // set when closed
   std::string error;         // last run error, empty if none
 
-  flat_object vars;
+  flat_object vars;          // the playbook's variables: set steps, forms, the tariff check
   std::vector<pending_timer> timers;
   int outbox_count = 0;      // messages queued so far (numbers outbox rows)
   int timer_count = 0;       // timers set so far (numbers timers)
