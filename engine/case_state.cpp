@@ -2,6 +2,7 @@
 #include "engine/case_state_json.hpp"
 #include "engine/json_text.hpp"
 
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
@@ -98,53 +99,40 @@ void apply(case_state& s, case_id id, const fact& f) {
         if (const auto* j = std::get_if<nlohmann::json>(values); j && j->is_object())
           for (const auto& [k, v] : j->items()) s.vars.set(k, v);
       break;
-    case fact_kind::variable_set:
-      if (const auto* v = d.find("value"))
-        s.vars.set(d.text("name"), *v);
-      else
-        s.vars.set(d.text("name"), nullptr);
+    case fact_kind::variable_set: {
+      const auto* v = d.find("value");
+      s.vars.set(d.text("name"), v ? *v : flat_value(nullptr));
       break;
+    }
     case fact_kind::tariff_checked: {
       // The fields gathered in one pass; the twenty-odd variables a check sets are built in
       // increasing name order and merged into the case's in one more.
-      static const std::string none;
       const auto fields = gather(d, tariff_fields);
       auto field = [&](std::size_t k) { return fields[k]; };
-      auto text = [&](std::size_t k) -> const std::string& {
-        const auto* v = field(k);
-        const auto* t = v ? std::get_if<std::string>(v) : nullptr;
-        return t ? *t : none;
-      };
+      auto text = [&](std::size_t k) { return flat_object::text_of(field(k)); };
       auto number = [&](std::size_t k) {
         const auto* v = field(k);
         return v ? *v : flat_value(std::int64_t{0});
       };
-      auto integer = [&](std::size_t k) {
-        const auto* v = field(k);
-        if (const auto* i = v ? std::get_if<std::int64_t>(v) : nullptr) return static_cast<int>(*i);
-        if (const auto* x = v ? std::get_if<double>(v) : nullptr) return static_cast<int>(*x);
-        return 0;
-      };
+      auto integer = [&](std::size_t k) { return static_cast<int>(flat_object::integer_of(field(k)).value_or(0)); };
       flat_object checked;
       checked.reserve(24);
       auto set = [&](const char* name, auto&& value) { checked.set(name, std::forward<decltype(value)>(value)); };
-      const std::string& outcome = text(tf("outcome"));
+      const std::string_view outcome = text(tf("outcome"));
       // Exposed as variables so templates and conditions can use them. In percent, as the
       // manager reads it: "уверенность 84%".
-      const auto* confidence = field(tf("confidence"));
-      const auto* c = confidence ? std::get_if<double>(confidence) : nullptr;
-      const auto* ci = confidence ? std::get_if<std::int64_t>(confidence) : nullptr;
-      set("confidence", c ? static_cast<int>(*c * 100 + 0.5) : ci ? static_cast<int>(*ci * 100) : 0);
+      const auto confidence = flat_object::number_of(field(tf("confidence")));
+      set("confidence", confidence ? static_cast<int>(*confidence * 100 + 0.5) : 0);
       // The form that quotes a price overwrites `price`: the list price stays here.
       const auto list_price = number(tf("price"));
       set("list_price", list_price);
-      const std::string& matched = text(tf("matched"));
-      set("matched", matched.empty() ? std::string("совпадений нет") : matched);
+      const std::string_view matched = text(tf("matched"));
+      set("matched", matched.empty() ? std::string_view("совпадений нет") : matched);
       const auto* min_price = field(tf("min_price"));
       set("min_price", min_price ? *min_price : list_price);
       // The firm's payment terms, when it sets them, win over the playbook's defaults.
-      if (const auto& v = text(tf("payment_due")); !v.empty()) set("payment_due", v);
-      if (const auto& v = text(tf("payment_reminder_after")); !v.empty()) set("payment_reminder_after", v);
+      if (const auto v = text(tf("payment_due")); !v.empty()) set("payment_due", v);
+      if (const auto v = text(tf("payment_reminder_after")); !v.empty()) set("payment_reminder_after", v);
       set("period", text(tf("period")));
       set("price", list_price);
       if (outcome != "in_tariff" && outcome != "over_quota")
@@ -161,14 +149,14 @@ void apply(case_state& s, case_id id, const fact& f) {
       set("tariff_from", text(tf("tariff_from")));
       set("tariff_outcome", outcome);
       set("unit", text(tf("unit")));
-      if (const auto& v = text(tf("unpaid_close_after")); !v.empty()) set("unpaid_close_after", v);
+      if (const auto v = text(tf("unpaid_close_after")); !v.empty()) set("unpaid_close_after", v);
       set("urgent_price", number(tf("urgent_price")));
       set("urgent_surcharge", number(tf("urgent_surcharge")));
       set("urgent_within", text(tf("urgent_within")));
       s.vars.merge(std::move(checked));
       s.tariff_step = f.step;
       s.outbox_at_check = s.outbox_count;
-      s.quota_held = outcome == "in_tariff" ? text(tf("service")) + "\n" + text(tf("period")) : "";
+      s.quota_held = outcome == "in_tariff" ? fmt::format("{}\n{}", text(tf("service")), text(tf("period"))) : "";
       break;
     }
     case fact_kind::message_queued:

@@ -67,14 +67,12 @@ const flat_value* flat_object::find(std::string_view key) const {
   return it != fields_.end() && it->key == key ? &it->v : nullptr;
 }
 
-std::string_view flat_object::text(std::string_view key) const {
-  const auto* v = find(key);
+std::string_view flat_object::text_of(const flat_value* v) {
   const auto* s = v ? std::get_if<std::string>(v) : nullptr;
   return s ? std::string_view(*s) : std::string_view();
 }
 
-std::optional<std::int64_t> flat_object::integer(std::string_view key) const {
-  const auto* v = find(key);
+std::optional<std::int64_t> flat_object::integer_of(const flat_value* v) {
   if (!v) return std::nullopt;
   if (const auto* i = std::get_if<std::int64_t>(v)) return *i;
   if (const auto* d = std::get_if<double>(v)) return static_cast<std::int64_t>(*d);
@@ -82,8 +80,7 @@ std::optional<std::int64_t> flat_object::integer(std::string_view key) const {
   return std::nullopt;
 }
 
-std::optional<double> flat_object::number(std::string_view key) const {
-  const auto* v = find(key);
+std::optional<double> flat_object::number_of(const flat_value* v) {
   if (!v) return std::nullopt;
   if (const auto* i = std::get_if<std::int64_t>(v)) return static_cast<double>(*i);
   if (const auto* d = std::get_if<double>(v)) return *d;
@@ -197,7 +194,5 @@ std::string flat_object::dump() const {
 }
 
 void to_json(nlohmann::json& j, const flat_object& d) { j = d.to_json(); }
-
-bool operator==(const flat_object& d, const nlohmann::json& j) { return d.to_json() == j; }
 
 }  // namespace reglament

@@ -69,10 +69,14 @@ class flat_object {
 
   // Typed reads: the value when the field is there and of that kind, else the default
   // (as nlohmann's value() gives, without throwing on a wrong kind).
-  std::string_view text(std::string_view key) const;                    // "" if none
-  std::optional<std::int64_t> integer(std::string_view key) const;    // a number, truncated
-  std::optional<double> number(std::string_view key) const;
+  std::string_view text(std::string_view key) const { return text_of(find(key)); }     // "" if none
+  std::optional<std::int64_t> integer(std::string_view key) const { return integer_of(find(key)); }  // truncated
+  std::optional<double> number(std::string_view key) const { return number_of(find(key)); }
   bool flag(std::string_view key, bool otherwise) const;
+  // The same reads of a value already found (null: none).
+  static std::string_view text_of(const flat_value* v);
+  static std::optional<std::int64_t> integer_of(const flat_value* v);
+  static std::optional<double> number_of(const flat_value* v);
   // nlohmann-style reads for code that wants a copy or JSON.
   std::string value(std::string_view key, const char* otherwise) const;
   std::string value(std::string_view key, const std::string& otherwise) const { return value(key, otherwise.c_str()); }
@@ -131,6 +135,5 @@ class flat_object {
 
 // So a fact's data goes into JSON as an object: json j = f.data; {"data", f.data}.
 void to_json(nlohmann::json& j, const flat_object& d);
-bool operator==(const flat_object& d, const nlohmann::json& j);
 
 }  // namespace reglament

@@ -36,16 +36,11 @@ bool in_memory(const std::string& path) { return path.empty() || path == ":memor
 // Invalid UTF-8 (a client's broken mail) must not make a fact unstorable.
 std::string dump(const json& j) { return json_text(j); }
 
-// Views into a fact's data; they live as long as the fact.
-std::string_view sv(const flat_object& d, const char* key) { return d.text(key); }
-
 // A sum in rubles (a fact keeps 1500 or 1500.5) as whole kopecks.
 std::int64_t kopecks_of(const flat_object& d, const char* key) {
   auto v = d.number(key);
   return v ? std::llround(*v * 100) : 0;
 }
-
-std::optional<std::int64_t> int_of(const flat_object& d, const char* key) { return d.integer(key); }
 
 using sqlite_db::connection;
 using sqlite_db::query;
@@ -176,10 +171,10 @@ class projection {
         case fact_kind::staff_notified:
           st_.use(p_outbox_insert, id)
               .bind(1, id)
-              .bind(2, int_of(d, "outbox").value_or(0))
-              .bind_static(3, f.kind == fact_kind::staff_notified ? std::string_view("staff") : sv(d, "channel"))
-              .bind_static(4, sv(d, "to"))
-              .bind_static(5, sv(d, "text"))
+              .bind(2, d.integer("outbox").value_or(0))
+              .bind_static(3, f.kind == fact_kind::staff_notified ? std::string_view("staff") : d.text("channel"))
+              .bind_static(4, d.text("to"))
+              .bind_static(5, d.text("text"))
               .bind(6, f.at)
               .bind(7, d.contains("buttons") ? dump(d["buttons"]) : std::string())
               .run();
@@ -187,8 +182,8 @@ class projection {
         case fact_kind::message_sent:
           st_.use(p_outbox_sent, id)
               .bind(1, id)
-              .bind(2, int_of(d, "outbox").value_or(0))
-              .bind(3, int_of(d, "attempts"))
+              .bind(2, d.integer("outbox").value_or(0))
+              .bind(3, d.integer("attempts"))
               .bind(4, f.at)
               .run();
           break;
@@ -196,29 +191,29 @@ class projection {
           const bool is_dead = d.flag("dead", false);
           st_.use(p_outbox_failed, id)
               .bind(1, id)
-              .bind(2, int_of(d, "outbox").value_or(0))
+              .bind(2, d.integer("outbox").value_or(0))
               .bind_static(3, is_dead ? "dead" : "failed")
-              .bind(4, int_of(d, "attempts"))
-              .bind_static(5, sv(d, "error"))
-              .bind(6, int_of(d, "retry_at"))
+              .bind(4, d.integer("attempts"))
+              .bind_static(5, d.text("error"))
+              .bind(6, d.integer("retry_at"))
               .run();
           break;
         }
         case fact_kind::message_retried:
-          st_.use(p_outbox_retried, id).bind(1, id).bind(2, int_of(d, "outbox").value_or(0)).bind(3, f.at).run();
+          st_.use(p_outbox_retried, id).bind(1, id).bind(2, d.integer("outbox").value_or(0)).bind(3, f.at).run();
           break;
         case fact_kind::timer_set:
           st_.use(p_timer_insert, id)
               .bind(1, id)
-              .bind(2, int_of(d, "timer").value_or(0))
-              .bind(3, int_of(d, "due").value_or(0))
+              .bind(2, d.integer("timer").value_or(0))
+              .bind(3, d.integer("due").value_or(0))
               .bind_static(4, f.step)
-              .bind_static(5, sv(d, "purpose"))
+              .bind_static(5, d.text("purpose"))
               .run();
           break;
         case fact_kind::timer_fired:
         case fact_kind::timer_cancelled:
-          st_.use(p_timer_delete, id).bind(1, id).bind(2, int_of(d, "timer").value_or(0)).run();
+          st_.use(p_timer_delete, id).bind(1, id).bind(2, d.integer("timer").value_or(0)).run();
           break;
         case fact_kind::case_closed:
           closed_at = to_millis(f.at);
@@ -226,24 +221,24 @@ class projection {
           break;
         case fact_kind::invoice_issued:
           st_.use(p_invoice_insert, id)
-              .bind_static(1, sv(d, "number"))
-              .bind(2, int_of(d, "year").value_or(0))
-              .bind(3, int_of(d, "seq").value_or(0))
+              .bind_static(1, d.text("number"))
+              .bind(2, d.integer("year").value_or(0))
+              .bind(3, d.integer("seq").value_or(0))
               .bind(4, id)
-              .bind_static(5, sv(d, "client"))
+              .bind_static(5, d.text("client"))
               .bind(6, kopecks_of(d, "amount"))
-              .bind_static(7, sv(d, "currency"))
-              .bind_static(8, sv(d, "purpose"))
+              .bind_static(7, d.text("currency"))
+              .bind_static(8, d.text("purpose"))
               .bind(9, f.at)
-              .bind(10, int_of(d, "due").value_or(0))
-              .bind_static(11, sv(d, "due_date"))
+              .bind(10, d.integer("due").value_or(0))
+              .bind_static(11, d.text("due_date"))
               .run();
           break;
         case fact_kind::payment_confirmed:
-          if (!sv(d, "invoice").empty()) {
+          if (!d.text("invoice").empty()) {
             const bool full = d.value("full", false);
             st_.use(p_invoice_paid, id)
-                .bind_static(1, sv(d, "invoice"))
+                .bind_static(1, d.text("invoice"))
                 .bind(2, kopecks_of(d, "paid_total"))
                 .bind(3, full ? 1 : 0)
                 .bind(4, f.at)
@@ -251,29 +246,29 @@ class projection {
           }
           break;
         case fact_kind::invoice_cancelled:
-          st_.use(p_invoice_cancel, id).bind_static(1, sv(d, "number")).bind(2, f.at).run();
+          st_.use(p_invoice_cancel, id).bind_static(1, d.text("number")).bind(2, f.at).run();
           break;
         case fact_kind::tariff_checked:
-          if (sv(d, "outcome") == "in_tariff")
+          if (d.text("outcome") == "in_tariff")
             st_.use(p_quota_add, id)
                 .bind_static(1, after.client_id)
-                .bind_static(2, sv(d, "service"))
-                .bind_static(3, sv(d, "period"))
+                .bind_static(2, d.text("service"))
+                .bind_static(3, d.text("period"))
                 .run();
           break;
         case fact_kind::quota_returned:
           st_.use(p_quota_return, id)
               .bind_static(1, after.client_id)
-              .bind_static(2, sv(d, "service"))
-              .bind_static(3, sv(d, "period"))
+              .bind_static(2, d.text("service"))
+              .bind_static(3, d.text("period"))
               .run();
           break;
         case fact_kind::service_corrected:
-          if (!after.client_id.empty() && !sv(d, "key").empty())
+          if (!after.client_id.empty() && !d.text("key").empty())
             st_.use(p_correction_add, id)
                 .bind_static(1, after.client_id)
-                .bind_static(2, sv(d, "key"))
-                .bind_static(3, sv(d, "to"))
+                .bind_static(2, d.text("key"))
+                .bind_static(3, d.text("to"))
                 .run();
           break;
         default:
