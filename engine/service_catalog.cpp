@@ -5,8 +5,8 @@
 #include <libstemmer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
-#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -33,15 +33,15 @@ std::string stem_part(std::string_view w) {
   return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(sb_stemmer_length(&s)));
 }
 
-std::string stem_word(const std::string& w) {
-  if (w.find('-') == std::string::npos) return stem_part(w);
+std::string stem_word(std::string_view w) {
+  if (w.find('-') == std::string_view::npos) return stem_part(w);
   std::string out;
   std::size_t start = 0;
   while (start <= w.size()) {
     auto dash = w.find('-', start);
-    if (dash == std::string::npos) dash = w.size();
+    if (dash == std::string_view::npos) dash = w.size();
     if (!out.empty()) out += '-';
-    out += stem_part(std::string_view(w).substr(start, dash - start));
+    out += stem_part(w.substr(start, dash - start));
     start = dash + 1;
   }
   return out;
@@ -84,12 +84,15 @@ std::vector<std::string> split_key(const std::string& key) {
 
 // Stems equal but for a fleeting vowel, which Snowball keeps: "листок" and "листк"
 // (листки), "отчет" and "отчт" do not matter, "конец" and "конц" (конца) do. Two stems
-// are the same when they are equal, or when dropping one о or е (at a letter boundary)
-// from the longer gives the shorter and the shorter has 3+ Cyrillic letters. `f` gets
-// each stem that `longer` gives so.
+// are the same when they are equal, or when dropping one о or е (two bytes at an even
+// byte offset) from the longer gives the shorter and the longer is 8 bytes or more (the
+// shorter has 3+ Cyrillic letters). `f` gets each stem that `longer` gives so.
+constexpr std::size_t min_longer = 8;
+constexpr std::string_view fleeting[] = {"\xD0\xBE", "\xD0\xB5"};  // о, е
+
 template <class F>
 void each_vowel_dropped(const std::string& longer, F&& f) {
-  if (longer.size() < 8) return;
+  if (longer.size() < min_longer) return;
   std::string shorter;
   for (std::size_t i = 0; i + 2 <= longer.size(); i += 2) {
     if (longer[i] != '\xD0' || (longer[i + 1] != '\xBE' && longer[i + 1] != '\xB5')) continue;  // о, е
@@ -99,12 +102,28 @@ void each_vowel_dropped(const std::string& longer, F&& f) {
   }
 }
 
-bool has_id(const std::vector<int>& sorted, int id) { return std::binary_search(sorted.begin(), sorted.end(), id); }
+// The converse: each stem that gives `shorter` when one о or е is dropped from it.
+template <class F>
+void each_vowel_added(const std::string& shorter, F&& f) {
+  if (shorter.size() + 2 < min_longer) return;
+  std::string longer;
+  for (std::size_t i = 0; i <= shorter.size(); i += 2)
+    for (auto vowel : fleeting) {
+      longer.assign(shorter, 0, i);
+      longer += vowel;
+      longer.append(shorter, i);
+      f(longer);
+    }
+}
+
+bool has_id(const std::vector<int>* sorted, int id) {
+  return sorted && std::binary_search(sorted->begin(), sorted->end(), id);
+}
 
 // Where `phrase` occurs in `text` in order, with at most one other word between two of
 // its words ("акт взаимной сверки" still has "акт сверки"). `text` holds, per word, the
-// rule stems it matches.
-bool occurs(const std::vector<std::vector<int>>& text, const std::vector<int>& phrase) {
+// rule stems it matches (null: none).
+bool occurs(std::span<const std::vector<int>* const> text, const std::vector<int>& phrase) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (!has_id(text[i], phrase.front())) continue;
     std::size_t at = i, k = 1;
@@ -121,24 +140,41 @@ bool occurs(const std::vector<std::vector<int>>& text, const std::vector<int>& p
   return false;
 }
 
+// A word as a client wrote it, stemmed; and the rule stems it matches in the catalog that
+// looked it up last (by that catalog's serial), so that a word costs one lookup.
+struct stemmed_word {
+  std::string stem;
+  std::uint64_t catalog = 0;
+  const std::vector<int>* ids = nullptr;
+};
+
+// Calls f(stemmed_word&) for each word of `text`. Clients use the same few thousand words:
+// each is stemmed once per thread and kept, keyed by the word as written ("Выписку" and
+// "выписку" are two entries of one stem), so that most text is neither folded nor copied.
+// The cache is bounded: emptied, before a text, once it has grown past a working
+// vocabulary. `f` must not stem another text: the words it gets live in the cache.
+template <class F>
+void each_stem(std::string_view text, F&& f) {
+  thread_local std::unordered_map<std::string, stemmed_word, text_hash, std::equal_to<>> cache;
+  thread_local std::string folded;
+  thread_local std::vector<std::string_view> ws;
+  if (cache.size() >= 20000) cache.clear();
+  // Text outside ASCII and basic Cyrillic is folded first (by ICU); its folded words are
+  // keys as good as any: folding them again changes nothing.
+  if (!written_words(text, ws)) fold_words(text, folded, ws);
+  for (const auto w : ws) {
+    auto it = cache.find(w);
+    if (it == cache.end()) it = cache.emplace(std::string(w), stemmed_word{stem_word(fold_case(w))}).first;
+    f(it->second);
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> stems(std::string_view text) {
-  // Clients use the same few thousand words: stemming each once per thread saves most
-  // of the stemmer's work. Bounded: cleared when it grows past a working vocabulary.
-  thread_local std::unordered_map<std::string, std::string> cache;
-  auto ws = words(text);
-  for (auto& w : ws) {
-    if (auto it = cache.find(w); it != cache.end()) {
-      w = it->second;
-      continue;
-    }
-    if (cache.size() >= 20000) cache.clear();
-    auto stem = stem_word(w);
-    cache.emplace(std::move(w), stem);
-    w = std::move(stem);
-  }
-  return ws;
+  std::vector<std::string> out;
+  each_stem(text, [&](const stemmed_word& w) { out.push_back(w.stem); });
+  return out;
 }
 
 std::string request_key(std::string_view text) {
@@ -154,14 +190,25 @@ std::string request_key(std::string_view text) {
   return key;
 }
 
+service_catalog::serial::serial() : value(next()) {}
+
+std::uint64_t service_catalog::serial::next() {
+  static std::atomic<std::uint64_t> last{0};
+  return ++last;
+}
+
 std::string service_catalog::add(const std::string& service_id, const std::vector<std::string>& phrases) {
-  if (std::find(order_.begin(), order_.end(), service_id) == order_.end()) order_.push_back(service_id);
+  serial_ = serial();  // words looked up before may match now
+  auto at = std::find(order_.begin(), order_.end(), service_id);
+  const int service = static_cast<int>(at - order_.begin());
+  if (at == order_.end()) order_.push_back(service_id);
   for (const auto& p : phrases) {
     auto st = stems(p);
     if (st.empty()) return "the phrase «" + p + "» has no words to match";
     std::vector<int> ids;
     for (const auto& stem : st) ids.push_back(stem_id(stem));
-    rules_.push_back({service_id, p, std::move(ids)});
+    rules_by_first_[static_cast<std::size_t>(ids.front())].push_back(static_cast<int>(rules_.size()));
+    rules_.push_back({service_id, service, p, std::move(ids)});
   }
   return {};
 }
@@ -170,33 +217,25 @@ int service_catalog::stem_id(const std::string& stem) {
   auto [it, added] = stem_ids_.emplace(stem, static_cast<int>(stem_ids_.size()));
   if (!added) return it->second;
   const int id = it->second;
+  rules_by_first_.emplace_back();
   // Ids grow, so each list stays sorted.
   auto add_form = [&](const std::string& form) {
     auto& ids = by_form_[form];
     if (ids.empty() || ids.back() != id) ids.push_back(id);
   };
   add_form(stem);
-  each_vowel_dropped(stem, add_form);
+  each_vowel_dropped(stem, add_form);  // the text's stem lacks a vowel the rule's has
+  each_vowel_added(stem, add_form);    // the text's stem has a vowel the rule's lacks
   return id;
 }
 
-std::vector<int> service_catalog::matching_ids(const std::string& text_stem) const {
-  std::vector<int> out;
-  if (auto it = by_form_.find(text_stem); it != by_form_.end()) out = it->second;
-  std::size_t before = out.size();
-  each_vowel_dropped(text_stem, [&](const std::string& shorter) {
-    if (auto it = stem_ids_.find(shorter); it != stem_ids_.end()) out.push_back(it->second);
-  });
-  if (out.size() != before) {
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-  }
-  return out;
+const std::vector<int>* service_catalog::matching_ids(std::string_view text_stem) const {
+  auto it = by_form_.find(text_stem);
+  return it == by_form_.end() ? nullptr : &it->second;
 }
 
 service_guess service_catalog::classify(std::string_view text, std::span<const learned_service> learned,
                                         const std::vector<std::string>* text_stems) const {
-  service_guess g;
   if (!learned.empty()) {
     // The closest past correction by shared content words; an exact repeat is surest.
     auto key = split_key(request_key(text));
@@ -215,6 +254,7 @@ service_guess service_catalog::classify(std::string_view text, std::span<const l
       }
     }
     if (best && best_sim > 0.5) {  // more than half the words in common
+      service_guess g;
       g.service_id = best->service_id;
       g.learned = true;
       g.matched.push_back("исправление менеджера: " + best->key);
@@ -222,37 +262,70 @@ service_guess service_catalog::classify(std::string_view text, std::span<const l
       return g;
     }
   }
+  // Per word of the text, the rule stems it matches. Reused: the writer classifies every
+  // message, and a message's words are looked up straight from the stem cache.
+  thread_local std::vector<const std::vector<int>*> text_ids;
+  text_ids.clear();
+  if (text_stems)
+    for (const auto& w : *text_stems) text_ids.push_back(matching_ids(w));
+  else
+    each_stem(text, [&](stemmed_word& w) {
+      if (w.catalog != serial_.value) {
+        w.catalog = serial_.value;
+        w.ids = matching_ids(w.stem);
+      }
+      text_ids.push_back(w.ids);
+    });
+  return rank(text_ids);
+}
 
-  std::vector<std::vector<int>> text_ids;
-  std::vector<char> present(stem_ids_.size(), 0);
-  std::vector<std::string> own;
-  if (!text_stems) text_stems = &(own = stems(text));
-  text_ids.reserve(text_stems->size());
-  for (const auto& w : *text_stems) {
-    text_ids.push_back(matching_ids(w));
-    for (int id : text_ids.back()) present[static_cast<std::size_t>(id)] = 1;
+service_guess service_catalog::rank(std::span<const std::vector<int>* const> text_ids) const {
+  service_guess g;
+  // The rules worth trying start with a stem the text has, taken in the order added
+  // (the phrases that hit are listed so).
+  thread_local std::vector<int> tried;
+  tried.clear();
+  for (const auto* ids : text_ids)
+    if (ids)
+      for (int id : *ids) {
+        const auto& starting = rules_by_first_[static_cast<std::size_t>(id)];
+        tried.insert(tried.end(), starting.begin(), starting.end());
+      }
+  if (tried.empty()) return g;
+  std::sort(tried.begin(), tried.end());
+  tried.erase(std::unique(tried.begin(), tried.end()), tried.end());
+
+  thread_local std::vector<double> score;
+  score.assign(order_.size(), 0);
+  std::size_t hit = 0;  // the rules that occur are moved to the front of `tried`
+  for (int r : tried) {
+    const auto& rl = rules_[static_cast<std::size_t>(r)];
+    if (!occurs(text_ids, rl.stems)) continue;
+    score[static_cast<std::size_t>(rl.service)] += static_cast<double>(rl.stems.size());  // a longer phrase says more
+    tried[hit++] = r;
   }
-  std::map<std::string, double> score;
-  std::map<std::string, std::vector<std::string>> hits;
-  for (const auto& r : rules_) {
-    if (!present[static_cast<std::size_t>(r.stems.front())] || !occurs(text_ids, r.stems)) continue;
-    score[r.service_id] += static_cast<double>(r.stems.size());  // a longer phrase says more
-    hits[r.service_id].push_back(r.phrase);
+  if (hit == 0) return g;
+  // The best score wins, the first added on a tie; the next best is the runner-up.
+  int first = -1, second = -1;
+  for (int s = 0; s < static_cast<int>(score.size()); ++s) {
+    const double v = score[static_cast<std::size_t>(s)];
+    if (v <= 0) continue;
+    if (first < 0 || v > score[static_cast<std::size_t>(first)]) {
+      second = first;
+      first = s;
+    } else if (second < 0 || v > score[static_cast<std::size_t>(second)]) {
+      second = s;
+    }
   }
-  if (score.empty()) return g;
-  std::vector<std::string> ranked;
-  for (const auto& id : order_)
-    if (score.count(id)) ranked.push_back(id);
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [&](const std::string& a, const std::string& b) { return score[a] > score[b]; });
-  double best = score[ranked[0]];
-  double second = ranked.size() > 1 ? score[ranked[1]] : 0;
-  g.service_id = ranked[0];
-  g.matched = hits[ranked[0]];
-  if (ranked.size() > 1) g.runner_up = ranked[1];
+  const double best = score[static_cast<std::size_t>(first)];
+  const double runner = second < 0 ? 0 : score[static_cast<std::size_t>(second)];
+  g.service_id = order_[static_cast<std::size_t>(first)];
+  for (std::size_t i = 0; i < hit; ++i)
+    if (const auto& rl = rules_[static_cast<std::size_t>(tried[i])]; rl.service == first) g.matched.push_back(rl.phrase);
+  if (second >= 0) g.runner_up = order_[static_cast<std::size_t>(second)];
   // One one-word rule: 0.6; two: 0.84; three: 0.94. Another service matching too takes
   // its share away, so a tie is at most one half.
-  g.confidence = (1 - std::pow(0.4, best)) * best / (best + second);
+  g.confidence = (1 - std::pow(0.4, best)) * best / (best + runner);
   return g;
 }
 

@@ -6,6 +6,9 @@
 // thread). It names a service and how sure it is; it is not the tariff check.
 #pragma once
 
+#include "engine/text.hpp"
+
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,20 +54,37 @@ class service_catalog {
  private:
   struct rule {
     std::string service_id;
+    int service = 0;                 // its index in order_
     std::string phrase;              // as written, for the manager
     std::vector<int> stems;          // matched in order, at most one word between; ids in stem_ids_
   };
   int stem_id(const std::string& stem);
-  // The rule stems a text stem matches (exact, or but for a fleeting vowel), sorted.
-  std::vector<int> matching_ids(const std::string& text_stem) const;
+  // The rule stems a text stem matches (exact, or but for a fleeting vowel), sorted; null: none.
+  const std::vector<int>* matching_ids(std::string_view text_stem) const;
+  service_guess rank(std::span<const std::vector<int>* const> text_ids) const;
 
   std::vector<rule> rules_;
   std::vector<std::string> order_;   // service ids in the order added: ties go to the first
   // Rule stems are numbered, so that a request is matched by looking each of its words
   // up once instead of comparing every rule with every word.
   std::unordered_map<std::string, int> stem_ids_;
-  // A text stem -> the rule stems it equals, or that are it with one fleeting vowel more.
-  std::unordered_map<std::string, std::vector<int>> by_form_;
+  // Every text stem that matches some rule stem -> those rule stems: the rule stem itself,
+  // it with one fleeting vowel less, and it with one more (built when a rule is added, so
+  // a text's word costs one lookup).
+  std::unordered_map<std::string, std::vector<int>, text_hash, std::equal_to<>> by_form_;
+  std::vector<std::vector<int>> rules_by_first_;  // rule stem id -> the rules it starts
+  // Names this catalog's lookups in the stem cache (which keeps, per word, the ids the
+  // last catalog found): new for a copy and after add(), so a stale entry never matches.
+  struct serial {
+    std::uint64_t value;
+    serial();
+    serial(const serial&) : serial() {}
+    serial& operator=(const serial&) {
+      value = next();
+      return *this;
+    }
+    static std::uint64_t next();
+  } serial_;
 };
 
 }  // namespace reglament

@@ -4,6 +4,8 @@
 #include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
+#include <array>
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -82,38 +84,123 @@ std::string fold_case(std::string_view utf8) {
   return out;
 }
 
-std::vector<std::string> words(std::string_view utf8) {
-  const std::string folded = fold_case(utf8);
-  std::vector<std::string> result;
-  const auto* p = reinterpret_cast<const uint8_t*>(folded.data());
+void fold_words(std::string_view utf8, std::string& folded, std::vector<std::string_view>& out) {
+  out.clear();
+  const bool basic = fold_basic(utf8, folded);
+  if (!basic) {
+    folded.clear();
+    icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())))
+        .foldCase()
+        .toUTF8String(folded);
+    fold_yo(folded);
+  }
+  const char* d = folded.data();
+  // A hyphen at a word's edge is punctuation ("да -" or "-нет"), inside it is part of the word.
+  const auto take = [&](std::size_t start, std::size_t end) {
+    while (start < end && d[start] == '-') ++start;
+    while (end > start && d[end - 1] == '-') --end;
+    if (start < end) out.emplace_back(d + start, end - start);
+  };
+  const auto ascii_word = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; };
+  constexpr std::size_t none = std::string::npos;
+  std::size_t start = none;
+  if (basic) {
+    // fold_basic took ASCII and two-byte letters of the basic Cyrillic block only, and
+    // folded the capitals: a byte past ASCII starts or continues a letter.
+    const std::size_t n = folded.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(d[i]);
+      if (c >= 0x80 || ascii_word(c)) {
+        if (start == none) start = i;
+      } else if (start != none) {
+        take(start, i);
+        start = none;
+      }
+    }
+    if (start != none) take(start, n);
+    return;
+  }
+  const auto* p = reinterpret_cast<const uint8_t*>(d);
   const int32_t n = static_cast<int32_t>(folded.size());
-  const auto word_char = [](UChar32 c) {
-    return c < 0x80    ? (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == '-'
+  const auto word_char = [&](UChar32 c) {
+    return c < 0x80    ? ascii_word(static_cast<unsigned char>(c)) || (c >= 'A' && c <= 'Z')
            : c < 0x400 ? u_isalnum(c) != 0
                        : c <= 0x45F || u_isalnum(c);  // the basic Cyrillic block is all letters
   };
-  // A word is a run of word characters, cut out once (no per-character appends).
-  int32_t i = 0, start = -1, end = 0;
-  const auto take = [&] {
-    // A hyphen at a word's edge is punctuation ("да -" or "-нет"), inside it is part of the word.
-    while (start < end && folded[static_cast<std::size_t>(start)] == '-') ++start;
-    while (end > start && folded[static_cast<std::size_t>(end - 1)] == '-') --end;
-    if (start < end) result.emplace_back(folded, static_cast<std::size_t>(start), static_cast<std::size_t>(end - start));
-    start = -1;
-  };
-  while (i < n) {
+  std::size_t end = 0;
+  for (int32_t i = 0; i < n;) {
     const int32_t at = i;
     UChar32 c;
     U8_NEXT(p, i, n, c);
     if (word_char(c)) {
-      if (start < 0) start = at;
-      end = i;
-    } else if (start >= 0) {
-      take();
+      if (start == none) start = static_cast<std::size_t>(at);
+      end = static_cast<std::size_t>(i);
+    } else if (start != none) {
+      take(start, end);
+      start = none;
     }
   }
-  if (start >= 0) take();
-  return result;
+  if (start != none) take(start, end);
+}
+
+namespace {
+
+// What a byte is to written_words: ASCII that is or is not part of a word, the lead byte
+// of a basic Cyrillic letter (U+0400..U+043F after D0, U+0440..U+045F after D1), or
+// anything else (the text is then not ASCII and basic Cyrillic).
+enum byte_kind : unsigned char { separator, ascii_letter, lead_d0, lead_d1, other };
+
+constexpr std::array<byte_kind, 256> byte_kinds = [] {
+  std::array<byte_kind, 256> k{};
+  for (int c = 0; c < 256; ++c)
+    k[static_cast<std::size_t>(c)] = c >= 0x80                                          ? other
+                                     : (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                               (c >= '0' && c <= '9') || c == '-' ? ascii_letter
+                                                                                  : separator;
+  k[0xD0] = lead_d0;
+  k[0xD1] = lead_d1;
+  return k;
+}();
+
+}  // namespace
+
+bool written_words(std::string_view utf8, std::vector<std::string_view>& out) {
+  out.clear();
+  const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
+  const std::size_t n = utf8.size();
+  std::size_t i = 0;
+  while (i < n) {
+    while (i < n && byte_kinds[p[i]] == separator) ++i;
+    const std::size_t start = i;
+    for (;;) {  // one word: letters until a separator or the end
+      if (i == n) break;
+      const byte_kind k = byte_kinds[p[i]];
+      if (k == ascii_letter) {
+        ++i;
+      } else if (k == lead_d0 || k == lead_d1) {
+        // What fold_basic takes: two bytes of U+0400..U+045F, all of them letters.
+        if (i + 1 == n || p[i + 1] < 0x80 || p[i + 1] > (k == lead_d0 ? 0xBF : 0x9F)) return false;
+        i += 2;
+      } else if (k == separator) {
+        break;
+      } else {
+        return false;
+      }
+    }
+    // A hyphen at a word's edge is punctuation ("да -" or "-нет"), inside it is part of the word.
+    std::size_t from = start, end = i;
+    while (from < end && p[from] == '-') ++from;
+    while (end > from && p[end - 1] == '-') --end;
+    if (from < end) out.emplace_back(utf8.data() + from, end - from);
+  }
+  return true;
+}
+
+std::vector<std::string> words(std::string_view utf8) {
+  std::string folded;
+  std::vector<std::string_view> views;
+  fold_words(utf8, folded, views);
+  return {views.begin(), views.end()};
 }
 
 bool contains_phrase(std::string_view text, std::string_view phrase) {

@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cmath>
+#include <map>
+#include <random>
 #include <thread>
 
 using namespace reglament;
@@ -20,7 +23,118 @@ service_catalog demo_catalog() {
   return c;
 }
 
+// The rules as the header states them, checked the slow way: every rule at every word,
+// stems compared pair by pair.
+bool same_stem(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  const auto& longer = a.size() > b.size() ? a : b;
+  const auto& shorter = a.size() > b.size() ? b : a;
+  if (longer.size() != shorter.size() + 2 || longer.size() < 8) return false;
+  for (std::size_t i = 0; i + 2 <= longer.size(); i += 2) {
+    const auto two = longer.substr(i, 2);
+    if ((two == "о" || two == "е") && longer.substr(0, i) + longer.substr(i + 2) == shorter) return true;
+  }
+  return false;
+}
+
+struct reference_catalog {
+  std::vector<std::pair<std::string, std::string>> rules;  // service, phrase
+  std::vector<std::string> order;
+
+  void add(const std::string& service, const std::vector<std::string>& phrases) {
+    if (std::find(order.begin(), order.end(), service) == order.end()) order.push_back(service);
+    for (const auto& p : phrases) rules.emplace_back(service, p);
+  }
+
+  service_guess classify(std::string_view text) const {
+    const auto t = stems(text);
+    std::map<std::string, double> score;
+    std::map<std::string, std::vector<std::string>> hits;
+    for (const auto& [service, phrase] : rules) {
+      const auto p = stems(phrase);
+      bool found = false;
+      for (std::size_t i = 0; i < t.size() && !found; ++i) {
+        if (!same_stem(t[i], p[0])) continue;
+        std::size_t at = i, k = 1;
+        for (; k < p.size(); ++k) {
+          if (at + 1 < t.size() && same_stem(t[at + 1], p[k]))
+            at += 1;
+          else if (at + 2 < t.size() && same_stem(t[at + 2], p[k]))
+            at += 2;
+          else
+            break;
+        }
+        found = k == p.size();
+      }
+      if (!found) continue;
+      score[service] += static_cast<double>(p.size());
+      hits[service].push_back(phrase);
+    }
+    service_guess g;
+    std::vector<std::string> ranked;
+    for (const auto& s : order)
+      if (score.count(s)) ranked.push_back(s);
+    if (ranked.empty()) return g;
+    std::stable_sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) { return score[a] > score[b]; });
+    const double best = score[ranked[0]], second = ranked.size() > 1 ? score[ranked[1]] : 0;
+    g.service_id = ranked[0];
+    g.matched = hits[ranked[0]];
+    if (ranked.size() > 1) g.runner_up = ranked[1];
+    g.confidence = (1 - std::pow(0.4, best)) * best / (best + second);
+    return g;
+  }
+};
+
 }  // namespace
+
+TEST_CASE("the catalog classifies random requests as the slow reading of its rules does", "[catalog]") {
+  // Rules with fleeting vowels on both sides (листок/листки, конец/конца, ребёнок/ребёнка),
+  // several words, shared words between services, a hyphenated word; texts of their word
+  // forms and filler in random order, case and punctuation.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> services{
+      {"payslips", {"расчётный листок", "листки", "зарплата"}},
+      {"year_end", {"конец года", "отчёт", "годовой отчёт"}},
+      {"child", {"ребёнок", "пособие на ребёнка", "декрет"}},
+      {"loans", {"заём", "займы", "договор займа"}},
+      {"invoices", {"счёт-фактура", "счёт", "акт сверки", "акт"}},
+      {"payroll", {"зарплата", "аванс", "ведомость"}},
+      {"roof", {"потолок", "ремонт потолка"}},
+  };
+  service_catalog fast;
+  reference_catalog slow;
+  for (const auto& [id, phrases] : services) {
+    REQUIRE(fast.add(id, phrases).empty());
+    slow.add(id, phrases);
+  }
+  const std::vector<std::string> pool{
+      "расчётный", "расчетные", "РАСЧЁТНОГО", "листок", "листка", "листки", "листков", "Листочек", "зарплату",
+      "зарплаты", "конец", "конца", "концом", "года", "год", "годовой", "годового", "отчёт", "отчета", "отчеты",
+      "ребёнок", "ребенка", "РЕБЁНКУ", "детей", "пособие", "пособия", "на", "декрет", "декрета", "заём", "займа",
+      "займы", "займов", "договор", "договора", "счёт-фактура", "счета-фактуры", "счет", "счёта", "акт", "актов",
+      "сверки", "взаимной", "аванс", "аванса", "ведомость", "потолок", "потолка", "ремонт", "ремонта", "и", "за",
+      "нужен", "срочно", "пожалуйста", "по", "2025", "ООО", "«Ромашка»"};
+  const std::vector<std::string> gaps{" ", ", ", "! ", " — ", "\n", "? "};
+  std::mt19937 rng(4122026);
+  int matched = 0, ambiguous = 0;
+  for (int t = 0; t < 3000; ++t) {
+    std::string text;
+    for (unsigned k = 1 + rng() % 10; k > 0; --k) text += pool[rng() % pool.size()] + gaps[rng() % gaps.size()];
+    INFO(text);
+    const auto want = slow.classify(text);
+    const auto given = stems(text);  // as the receiving thread passes them
+    REQUIRE(given == stems(text + " €"));  // "€" sends the text through ICU's folding
+    for (const auto& got : {fast.classify(text), fast.classify(text, {}, &given)}) {
+      REQUIRE(got.service_id == want.service_id);
+      REQUIRE(got.matched == want.matched);
+      REQUIRE(got.runner_up == want.runner_up);
+      REQUIRE(got.confidence == want.confidence);
+    }
+    matched += !want.service_id.empty();
+    ambiguous += !want.runner_up.empty();
+  }
+  CHECK(matched > 1500);  // the texts exercise the rules, ties and runners-up included
+  CHECK(ambiguous > 500);
+}
 
 TEST_CASE("stems fold case, ё and inflections", "[catalog]") {
   CHECK(stems("Выписку") == stems("выписка"));
@@ -141,6 +255,20 @@ TEST_CASE("a manager's correction comes before the rules for similar requests", 
   // Confirmed twice is surer than once.
   learned[0].count = 2;
   CHECK(c.classify("выписка по расчётам с банком", learned).confidence > g.confidence);
+}
+
+TEST_CASE("a copy of a catalog, or one given more rules, does not reuse another's lookups", "[catalog]") {
+  // The stem cache keeps, per word, what the last catalog found for it.
+  auto original = std::make_unique<service_catalog>(demo_catalog());
+  CHECK(original->classify("пришлите ведомость и выписку").service_id == "bank_statement");
+  service_catalog copy = *original;
+  original.reset();  // what it found points into its maps: gone
+  CHECK(copy.classify("пришлите ведомость и выписку").service_id == "bank_statement");
+  REQUIRE(copy.add("payroll", {"ведомость", "ведомость и выписку"}).empty());
+  const auto g = copy.classify("пришлите ведомость и выписку");
+  CHECK(g.service_id == "payroll");
+  CHECK(g.runner_up == "bank_statement");
+  CHECK(g.matched == std::vector<std::string>{"ведомость", "ведомость и выписку"});
 }
 
 TEST_CASE("a phrase without words is refused", "[catalog]") {

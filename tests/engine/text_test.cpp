@@ -95,6 +95,44 @@ TEST_CASE("words: runs of letters and digits, hyphens kept inside a word only", 
   CHECK(words("конец") == v{"конец"});
   // A broken byte separates words and is never part of one.
   CHECK(words(std::string("при\xFFвет \xD0") ) == v{"при", "вет"});
+  std::vector<std::string_view> written;
+  CHECK_FALSE(written_words("при\xFFвет", written));  // left to fold_words
+  CHECK_FALSE(written_words("при \xD0", written));
+  CHECK_FALSE(written_words("Café", written));
+  REQUIRE(written_words("Счёт-ФАКТУРА -- OK", written));
+  CHECK(written == std::vector<std::string_view>{"Счёт-ФАКТУРА", "OK"});
+}
+
+TEST_CASE("words of ASCII and basic Cyrillic text split as ICU's path splits them", "[text]") {
+  // Such text is folded and split byte by byte; a "€" (no word character) sends the same
+  // text through ICU, which must give the same words. fold_words reuses its buffers;
+  // written_words gives them unfolded.
+  std::mt19937 rng(20261204);
+  const std::vector<std::string> pieces{"а", "Я", "ё", "Ё", "ж", "Ѐ", "ѝ", "ў", "a", "Z", "7", "-", "--", " ",
+                                        ",", ".", "!", "\t", "\n", "_", "'", "«", "»", "—", "👍"};
+  std::string folded;
+  std::vector<std::string_view> views;
+  int tried = 0;
+  for (int t = 0; t < 5000; ++t) {
+    std::string s;
+    for (unsigned k = rng() % 40; k > 0; --k) s += pieces[rng() % (rng() % 3 ? 13 : pieces.size())];
+    const auto fast = words(s), icu = words(s + " €");
+    INFO(s);
+    REQUIRE(fast == icu);
+    fold_words(s, folded, views);
+    REQUIRE(std::vector<std::string>(views.begin(), views.end()) == fast);
+    // Unfolded, the same words where the text is of ASCII and basic Cyrillic only.
+    const bool basic = s.find("👍") == std::string::npos && s.find("—") == std::string::npos &&
+                       s.find("«") == std::string::npos && s.find("»") == std::string::npos;
+    REQUIRE(written_words(s, views) == basic);
+    if (basic) {
+      std::vector<std::string> refolded;
+      for (auto w : views) refolded.push_back(fold_case(w));
+      REQUIRE(refolded == fast);
+    }
+    tried += !fast.empty();
+  }
+  CHECK(tried > 3000);
 }
 
 TEST_CASE("phrases match whole words only", "[text]") {
