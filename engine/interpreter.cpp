@@ -260,8 +260,8 @@ class interpreter::run {
     if (!rule) return;
     std::string target = as_text(s_.vars.value(sla_var(kind, "_target"), json()));
     const step* st = current();
-    std::string manager = *builtin("manager");
-    std::string text = sla_breach_text(kind, escalation, std::to_string(s_.id), *builtin("client"), target,
+    std::string manager = builtin_text("manager");
+    std::string text = sla_breach_text(kind, escalation, std::to_string(s_.id), builtin_text("client"), target,
                                        st ? (st->title.empty() ? st->id : st->title) : s_.step, manager);
     emit(fact_kind::staff_notified, t.step,
          {{"outbox", s_.outbox_count + 1}, {"channel", "staff"},
@@ -587,7 +587,7 @@ class interpreter::run {
                {{"outbox", s_.outbox_count + 1},
                 {"channel", "staff"},
                 {"to", "director"},
-                {"text", fmt::format("Заявка {} ({}) ждёт вашего решения: {}", s_.id, *builtin("client"), st.prompt)}});
+                {"text", fmt::format("Заявка {} ({}) ждёт вашего решения: {}", s_.id, builtin_text("client"), st.prompt)}});
         wait(st, waits_for::director);
         return {};
       }
@@ -694,7 +694,8 @@ class interpreter::run {
     return ctx_.manager_name;
   }
 
-  std::optional<std::string> builtin(std::string_view canon) const {
+  // Appends the value of a built-in variable to `out`; false for any other name.
+  bool builtin(std::string_view canon, std::string& out) const {
     const auto& c = client();
     bool english = c && c->language == "en";
     if (canon == "greeting") {
@@ -702,22 +703,39 @@ class interpreter::run {
                      : (ctx_.calendar ? static_cast<int>(ctx_.calendar->utc_offset().count()) : 180);
       auto local = ctx_.now->now() + std::chrono::minutes(offset);
       auto since_midnight = local - std::chrono::floor<std::chrono::days>(local);
-      return greeting_for(static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(since_midnight).count()),
+      out += greeting_for(static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(since_midnight).count()),
                           english);
+    } else if (canon == "address") {
+      out += c && !c->address_as.empty() ? std::string_view(c->address_as)
+                                         : std::string_view(english ? "dear client" : "уважаемый клиент");
+    } else if (canon == "client") {
+      out += c ? c->name : s_.sender;
+    } else if (canon == "manager") {
+      out += manager_name(english);
+    } else if (canon == "signature") {
+      out += english ? "Best regards, " : "С уважением, ";
+      out += manager_name(english);
+      if (std::string firm = ctx_.firm ? ctx_.firm->name(english ? "en" : "ru") : std::string(); !firm.empty()) {
+        out += ", ";
+        out += firm;
+      }
+    } else if (canon == "case_no") {
+      const fmt::format_int number(s_.id);
+      out.append(number.data(), number.size());
+    } else if (canon == "client_text") {
+      out += s_.last_client_text;
+    } else if (canon == "service") {
+      out += as_text(s_.vars.value("service_title", json()));
+    } else {
+      return false;
     }
-    if (canon == "address")
-      return c && !c->address_as.empty() ? c->address_as : std::string(english ? "dear client" : "уважаемый клиент");
-    if (canon == "client") return c ? c->name : s_.sender;
-    if (canon == "manager") return manager_name(english);
-    if (canon == "signature") {
-      std::string firm = ctx_.firm ? ctx_.firm->name(english ? "en" : "ru") : std::string();
-      return fmt::format("{}, {}{}", english ? "Best regards" : "С уважением", manager_name(english),
-                         firm.empty() ? "" : ", " + firm);
-    }
-    if (canon == "case_no") return std::to_string(s_.id);
-    if (canon == "client_text") return s_.last_client_text;
-    if (canon == "service") return as_text(s_.vars.value("service_title", json()));
-    return std::nullopt;
+    return true;
+  }
+
+  std::string builtin_text(std::string_view canon) const {
+    std::string out;
+    builtin(canon, out);
+    return out;
   }
 
   // Client messages take the client's form of address and language; staff texts
@@ -726,12 +744,19 @@ class interpreter::run {
     audience to = reader();
     if (!for_client) to.language = "ru";
     return t.render(
-        [&](std::string_view name) -> std::optional<std::string> {
-          auto canon = canonical_variable(name);
-          if (auto v = builtin(canon)) return v;
+        [&](std::string_view name, std::string& out) {
+          if (builtin(name, out)) return true;
+          if (const auto* v = s_.vars.find(name)) {  // what variable() would find first, without JSON
+            if (const auto* text = std::get_if<std::string>(v))
+              out += *text;
+            else
+              out += as_text(flat_object::to_json(*v));
+            return true;
+          }
           auto v = variable(b, name);
-          if (v.is_null() && !is_builtin_variable(canon) && !b.find_variable(name)) return std::nullopt;
-          return as_text(v);
+          if (v.is_null() && !is_builtin_variable(name) && !b.find_variable(name)) return false;
+          out += as_text(v);
+          return true;
         },
         to);
   }

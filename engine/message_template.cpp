@@ -112,6 +112,7 @@ std::optional<message_template> message_template::parse(std::string_view text, s
       variable.is_variable = true;
       variable.text = std::string(name);
       variable.offset = static_cast<int>(i);
+      if (auto canon = canonical_variable(name); canon != name) variable.alias_of = canon;
       t.parts_.push_back(std::move(variable));
     }
     i = close + 2;
@@ -140,26 +141,6 @@ const message_template& message_template::for_audience(const audience& to) const
   if (to.language == "en" && english_) return *english_;
   if (to.informal && informal_) return *informal_;
   return *this;
-}
-
-std::string message_template::render(const lookup& value, const audience& to) const {
-  const message_template& chosen = for_audience(to);
-  if (&chosen != this) return chosen.render(value, to);
-  std::string out;
-  for (const auto& p : parts_) {
-    if (p.is_form_choice) {
-      out += to.informal ? p.informal : p.text;
-      continue;
-    }
-    if (!p.is_variable) {
-      out += p.text;
-      continue;
-    }
-    // The lookup sees the canonical name, so "{{стоимость}}" and "{{price}}" agree.
-    std::optional<std::string> v = value ? value(canonical_variable(p.text)) : std::nullopt;
-    out += v ? *v : "{{" + p.text + "}}";
-  }
-  return out;
 }
 
 std::string_view canonical_variable(std::string_view name) {

@@ -5,7 +5,6 @@
 // loaded; safe to share between threads.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +27,11 @@ class message_template {
     std::string text;      // literal text, the variable name as written, or the "вы" wording
     std::string informal;  // the "ты" wording of a form choice
     int offset = 0;        // byte offset of the part in the source text
+    // A variable's canonical name when it is written as an alias ("стоимость" -> "price"):
+    // resolved once at parse time; empty when `text` is the canonical name already.
+    std::string_view alias_of;
+
+    std::string_view canonical() const { return alias_of.empty() ? std::string_view(text) : alias_of; }
   };
 
   // Whole alternative texts a message may carry besides its Russian "Вы" text.
@@ -49,10 +53,12 @@ class message_template {
   // else the "ты" variant for an informal client when there is one, else this one.
   const message_template& for_audience(const audience& to) const;
 
-  // `value` returns nullopt for an unknown name; the hole is then kept as "{{name}}"
-  // so a mistake shows instead of vanishing. Form choices take the wording for `to`.
-  using lookup = std::function<std::optional<std::string>(std::string_view name)>;
-  std::string render(const lookup& value, const audience& to = {}) const;
+  // `value(name, out)` appends the value of the variable `name` to `out` and returns
+  // true, or returns false for a name it does not know: the hole is then kept as
+  // "{{name}}" so a mistake shows instead of vanishing. It is given canonical names, so
+  // "{{стоимость}}" and "{{price}}" agree. Form choices take the wording for `to`.
+  template <class Value>  // bool(std::string_view name, std::string& out)
+  std::string render(Value&& value, const audience& to = {}) const;
 
   const std::vector<part>& parts() const { return parts_; }
   const std::string& source() const { return source_; }
@@ -65,6 +71,26 @@ class message_template {
   std::shared_ptr<const message_template> informal_;
   std::shared_ptr<const message_template> english_;
 };
+
+template <class Value>
+std::string message_template::render(Value&& value, const audience& to) const {
+  const message_template& chosen = for_audience(to);
+  std::string out;
+  out.reserve(chosen.source_.size() + 64);
+  for (const auto& p : chosen.parts_) {
+    if (p.is_form_choice) {
+      out += to.informal ? p.informal : p.text;
+    } else if (!p.is_variable) {
+      out += p.text;
+    } else if (const auto mark = out.size(); !value(p.canonical(), out)) {
+      out.resize(mark);
+      out += "{{";
+      out += p.text;
+      out += "}}";
+    }
+  }
+  return out;
+}
 
 // Canonical English name for a built-in Russian alias ("приветствие" -> "greeting");
 // returns the input when it is not an alias.

@@ -4,6 +4,22 @@
 
 using reglament::message_template;
 
+namespace {
+
+// A lookup from a fixed answer per name (null: unknown), for render().
+template <class F>
+auto values(F answer) {
+  return [answer](std::string_view name, std::string& out) {
+    const std::optional<std::string> v = answer(name);
+    if (v) out += *v;
+    return v.has_value();
+  };
+}
+
+const auto none = [](std::string_view, std::string&) { return false; };
+
+}  // namespace
+
 TEST_CASE("Holes with and without spaces", "[template]") {
   auto t = message_template::parse("{{приветствие}}, {{ обращение }}! Стоимость — {{price}} руб.");
   REQUIRE(t);
@@ -18,12 +34,22 @@ TEST_CASE("Holes with and without spaces", "[template]") {
 TEST_CASE("Rendering passes canonical names and never re-reads values", "[template]") {
   auto t = message_template::parse("{{обращение}}: {{client_text}} {{unknown}}");
   REQUIRE(t);
-  std::string out = t->render([](std::string_view name) -> std::optional<std::string> {
+  std::string out = t->render(values([](std::string_view name) -> std::optional<std::string> {
     if (name == "address") return "Анна";
     if (name == "client_text") return "{{price}}";
     return std::nullopt;
-  });
+  }));
   CHECK(out == "Анна: {{price}} {{unknown}}");
+  // A lookup that wrote part of a value and then refused leaves no trace of it.
+  auto half = [](std::string_view name, std::string& out) {
+    out += "half of " + std::string(name);
+    return name == "address";
+  };
+  CHECK(t->render(half) == "half of address: {{client_text}} {{unknown}}");
+  // The canonical names are the template's own: a copy outlives the parsed original.
+  const message_template copy = *t;
+  t.reset();
+  CHECK(copy.render(half) == "half of address: {{client_text}} {{unknown}}");
 }
 
 TEST_CASE("Unmatched braces are errors with the offset", "[template]") {
@@ -68,10 +94,10 @@ TEST_CASE("A form choice renders the client's form of address", "[template]") {
   CHECK_FALSE(t->parts()[0].is_variable);
   CHECK(t->parts()[0].text == "Подтвердите");
   CHECK(t->parts()[0].informal == "Подтверди");
-  auto value = [](std::string_view name) -> std::optional<std::string> {
+  auto value = values([](std::string_view name) -> std::optional<std::string> {
     if (name == "address") return "Елена";
     return std::nullopt;
-  };
+  });
   CHECK(t->render(value) == "Подтвердите, Елена! ваш тариф");
   reglament::audience informal;
   informal.informal = true;
@@ -79,8 +105,8 @@ TEST_CASE("A form choice renders the client's form of address", "[template]") {
   // An empty wording is allowed: "пожалуйста" only for "Вы".
   auto p = message_template::parse("Ответь{{вы: те, пожалуйста | ты:}}");
   REQUIRE(p);
-  CHECK(p->render(nullptr) == "Ответьте, пожалуйста");
-  CHECK(p->render(nullptr, informal) == "Ответь");
+  CHECK(p->render(none) == "Ответьте, пожалуйста");
+  CHECK(p->render(none, informal) == "Ответь");
 }
 
 TEST_CASE("A broken form choice is an error that shows the expected shape", "[template]") {
@@ -103,7 +129,7 @@ TEST_CASE("Whole variants are picked by form and language, English first", "[tem
   formal->set_variant(v::informal, *informal);
   formal->set_variant(v::english, *english);
   REQUIRE(formal->find_variant(v::english));
-  auto value = [](std::string_view) -> std::optional<std::string> { return "Джон"; };
+  auto value = values([](std::string_view) -> std::optional<std::string> { return "Джон"; });
   reglament::audience ru_formal, ru_informal, en_formal, en_informal;
   ru_informal.informal = en_informal.informal = true;
   en_formal.language = en_informal.language = "en";
@@ -114,7 +140,7 @@ TEST_CASE("Whole variants are picked by form and language, English first", "[tem
   // No English: the Russian text for the client's form.
   auto russian_only = message_template::parse("{{вы: Спасибо вам | ты: Спасибо тебе}}");
   REQUIRE(russian_only);
-  CHECK(russian_only->render(nullptr, en_informal) == "Спасибо тебе");
+  CHECK(russian_only->render(none, en_informal) == "Спасибо тебе");
   CHECK(&russian_only->for_audience(en_formal) == &*russian_only);
 }
 
