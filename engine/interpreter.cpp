@@ -156,8 +156,22 @@ class interpreter::run {
   std::vector<fact> facts;
   const inbound_message* incoming = nullptr;  // the client's message being handled, if any
 
+  // The instant this event is handled: read once, so that every fact of one run carries
+  // the same time (and a run asks the clock once, not per fact).
+  timestamp now() const {
+    if (!now_) now_ = ctx_.now->now();
+    return *now_;
+  }
+
+  // The client the caller has just found (open() by the sender's address): not looked up again.
+  void know_client(client_info c) {
+    client_for_ = c.id;
+    client_ = std::move(c);
+    client_loaded_ = true;
+  }
+
   void emit(fact_kind k, std::string step, flat_object data = {}) {
-    fact f{k, ctx_.now->now(), std::move(step), std::move(data)};
+    fact f{k, now(), std::move(step), std::move(data)};
     apply(s_, s_.id, f);
     facts.push_back(std::move(f));
   }
@@ -353,8 +367,8 @@ class interpreter::run {
   }
 
   timestamp due_after(const duration& d) const {
-    return ctx_.calendar ? ctx_.calendar->add(ctx_.now->now(), d)
-                         : ctx_.now->now() + std::chrono::duration_cast<std::chrono::milliseconds>(d.plain());
+    return ctx_.calendar ? ctx_.calendar->add(now(), d)
+                         : now() + std::chrono::duration_cast<std::chrono::milliseconds>(d.plain());
   }
 
   void wait(const step& st, waits_for w) {
@@ -468,7 +482,7 @@ class interpreter::run {
     auto local_day = [&](timestamp t) {
       return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(t + offset)};
     };
-    const int year = static_cast<int>(local_day(ctx_.now->now()).year());
+    const int year = static_cast<int>(local_day(now()).year());
     const int seq = (ctx_.last_invoice_seq ? ctx_.last_invoice_seq(year) : 0) + 1 + issued_in_run_++;
     auto purpose_template = message_template::parse(st.prompt);
     const std::string purpose = purpose_template ? render_text(b, *purpose_template) : st.prompt;
@@ -614,7 +628,7 @@ class interpreter::run {
     const auto& c = client();
     tariff_check r;
     if (c && ctx_.tariffs) {
-      tariff_request req{s_.last_client_text, ctx_.now->now(), service};
+      tariff_request req{s_.last_client_text, now(), service};
       // The receiving thread may have stemmed the message already (analyse()).
       if (incoming && incoming->stems && incoming->text == s_.last_client_text) req.stems = incoming->stems.get();
       r = ctx_.tariffs->check(*c, req, {ctx_.quota_used, ctx_.learned_services});
@@ -701,7 +715,7 @@ class interpreter::run {
     if (canon == "greeting") {
       int offset = c ? c->utc_offset_minutes
                      : (ctx_.calendar ? static_cast<int>(ctx_.calendar->utc_offset().count()) : 180);
-      auto local = ctx_.now->now() + std::chrono::minutes(offset);
+      auto local = now() + std::chrono::minutes(offset);
       auto since_midnight = local - std::chrono::floor<std::chrono::days>(local);
       out += greeting_for(static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(since_midnight).count()),
                           english);
@@ -778,6 +792,7 @@ class interpreter::run {
   mutable bool client_loaded_ = false;
   bool opening = false;  // running the steps that answer the first message by themselves
   int issued_in_run_ = 0;  // invoices numbered in this run, not yet in the store
+  mutable std::optional<timestamp> now_;
 };
 
 namespace {
@@ -808,7 +823,10 @@ step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr
   state.id = id;
   std::string client_id = client;
   if (client_id.empty() && first && ctx_.clients)
-    if (auto c = ctx_.clients->find_by_contact(first->channel, first->sender)) client_id = c->id;
+    if (auto c = ctx_.clients->find_by_contact(first->channel, first->sender)) {
+      client_id = c->id;
+      r.know_client(std::move(*c));
+    }
   std::string channel, sender, thread;
   if (first) {
     channel = first->channel;
@@ -875,7 +893,7 @@ step_outcome interpreter::staff(case_state& state, const staff_action& a) const 
     if (!who || !when || !direction) return {{}, fmt::format("{}: values.who, when and direction must be strings", what)};
     if (who->empty()) return {{}, fmt::format("{} needs values.who (the person the manager spoke with)", what)};
     if (a.reason.empty()) return {{}, fmt::format("{} needs its summary in 'reason'", what)};
-    timestamp at = ctx_.now->now();
+    timestamp at = r.now();
     if (!when->empty() && !parse_iso8601(*when, at))
       return {{}, fmt::format("{}: values.when '{}' is not a time like 2026-11-23T10:30:00+03:00", what, *when)};
     flat_object d = {{"who", *who}, {"when", to_millis(at)}, {"summary", a.reason}, {"actor", a.actor}};

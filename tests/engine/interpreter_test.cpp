@@ -1,5 +1,6 @@
 #include "engine/interpreter.hpp"
 
+#include "engine/production_calendar.hpp"
 #include "tests/fakes/shipped_sandbox.hpp"
 
 #include <catch2/catch.hpp>
@@ -276,4 +277,58 @@ TEST_CASE("sending is refused at a step that prepares no reply", "[engine]") {
   REQUIRE(f.state(id).status == case_status::waiting_manager);  // at a form, not a say
   auto r = f.box->act(id, {staff_action::kind::send, f.state(id).step, "", {{"text", "Счёт"}}, "", "manager"});
   CHECK_THAT(r.error, Catch::Contains("has no prepared reply to send"));
+}
+
+TEST_CASE("every fact of one event carries the instant it was handled, the client is looked up once", "[engine]") {
+  // A clock that moves on every reading and a directory that counts its lookups: an
+  // event reads the clock once, and the client found by the sender is the one used.
+  struct ticking_clock final : clock {
+    mutable timestamp t = from_millis(1795417200000);
+    mutable int readings = 0;
+    timestamp now() const override {
+      ++readings;
+      return t += std::chrono::milliseconds(1);
+    }
+  };
+  struct counting_directory final : client_directory {
+    const client_directory& real;
+    mutable int lookups = 0;
+    explicit counting_directory(const client_directory& r) : real(r) {}
+    std::optional<client_info> find(std::string_view id) const override {
+      ++lookups;
+      return real.find(id);
+    }
+    std::optional<client_info> find_by_contact(std::string_view channel, std::string_view sender) const override {
+      ++lookups;
+      return real.find_by_contact(channel, sender);
+    }
+    std::optional<client_contact> preferred_contact(std::string_view id) const override { return real.preferred_contact(id); }
+    std::vector<client_info> all() const override { return real.all(); }
+  };
+  fixture f;
+  ticking_clock clk;
+  counting_directory clients(*f.firm);
+  weekly_calendar calendar = production_calendar::shipped();
+  run_context ctx;
+  ctx.playbook_version = [&](const std::string& id, int v) { return f.books.version(id, v); };
+  ctx.playbook_latest = [&](const std::string& id) { return f.books.latest(id); };
+  ctx.now = &clk;
+  ctx.calendar = &calendar;
+  ctx.clients = &clients;
+  ctx.tariffs = f.firm.get();
+  ctx.firm = f.firm.get();
+  interpreter interp(ctx);
+  case_state s;
+  inbound_message m{"email", "m1", "anna@romashka.ru", "", "Пришлите, пожалуйста, выписку из банка за октябрь"};
+  const auto opened = interp.open(s, 1, f.books.for_channel("email"), &m);
+  REQUIRE(opened.rejected.empty());
+  REQUIRE(opened.facts.size() > 8);
+  for (const auto& fct : opened.facts) CHECK(fct.at == opened.facts.front().at);
+  CHECK(clk.readings == 1);
+  CHECK(clients.lookups == 1);
+  CHECK_FALSE(s.client_id.empty());
+  inbound_message reply{"email", "m2", "anna@romashka.ru", "", "Спасибо!"};
+  const auto next = interp.client_message(s, reply);
+  REQUIRE_FALSE(next.facts.empty());
+  CHECK(next.facts.front().at > opened.facts.front().at);  // the next event is its own instant
 }

@@ -338,8 +338,10 @@ interpret_result interpret_only(const config& cfg, const firm_file& firm, const 
   if (has_errors(problems)) throw std::runtime_error("playbooks in " + cfg.playbooks + " do not validate");
   // Quota use kept in memory, counted the way the store's projection counts it.
   std::unordered_map<std::string, int> quota;
-  auto key = [](std::string_view c, std::string_view s, std::string_view p) {
-    return fmt::format("{}\x1f{}\x1f{}", c, s, p);
+  std::string k;  // the key of the last lookup, its buffer reused
+  auto key = [&k](std::string_view c, std::string_view s, std::string_view p) -> const std::string& {
+    k.assign(c).append(1, '\x1f').append(s).append(1, '\x1f').append(p);
+    return k;
   };
   run_context ctx;
   ctx.playbook_version = [&books](const std::string& id, int v) { return books.version(id, v); };
@@ -366,8 +368,8 @@ interpret_result interpret_only(const config& cfg, const firm_file& firm, const 
     auto out = interp.open(state, static_cast<case_id>(i + 1), book, &msgs[i]);
     if (!out.rejected.empty()) throw std::runtime_error("the interpreter refused a message: " + out.rejected);
     for (const auto& f : out.facts)
-      if (f.kind == fact_kind::tariff_checked && f.data.value("outcome", "") == "in_tariff")
-        ++quota[key(state.client_id, f.data.value("service", ""), f.data.value("period", ""))];
+      if (f.kind == fact_kind::tariff_checked && f.data.text("outcome") == "in_tariff")
+        ++quota[key(state.client_id, f.data.text("service"), f.data.text("period"))];
     if (encode) {
       // What the store serialises per event besides SQLite, with the store's own functions
       // (sqlite_store::append): each fact's data and the state.
