@@ -45,6 +45,10 @@ std::array<const flat_value*, N> gather(const flat_object& d, const std::array<s
   std::array<const flat_value*, N> out{};
   std::size_t k = 0;
   for (const auto& [key, value] : d) {
+    if (k < N && names[k] == key) {  // the usual case: the fact has every field, in order
+      out[k++] = &value;
+      continue;
+    }
     while (k < N && names[k] < key) ++k;
     if (k == N) break;
     if (names[k] == key) out[k++] = &value;

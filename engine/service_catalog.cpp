@@ -158,11 +158,23 @@ void each_stem(std::string_view text, F&& f) {
   thread_local std::unordered_map<std::string, stemmed_word, text_hash, std::equal_to<>> cache;
   thread_local std::string folded;
   thread_local std::vector<std::string_view> ws;
+  thread_local stemmed_word latin;
   if (cache.size() >= 20000) cache.clear();
   // Text outside ASCII and basic Cyrillic is folded first (by ICU); its folded words are
   // keys as good as any: folding them again changes nothing.
   if (!written_words(text, ws)) fold_words(text, folded, ws);
   for (const auto w : ws) {
+    // Snowball's Russian stemmer leaves a word without a letter past ASCII as it is: such
+    // words (numbers, mail hosts, Latin names, often seen once) are lower-cased here and
+    // skip the cache, which keeps it to the Russian words clients repeat (and in cache).
+    if (std::all_of(w.begin(), w.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+      latin.stem.assign(w);
+      for (char& c : latin.stem)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      latin.catalog = 0;
+      f(latin);
+      continue;
+    }
     auto it = cache.find(w);
     if (it == cache.end()) it = cache.emplace(std::string(w), stemmed_word{stem_word(fold_case(w))}).first;
     f(it->second);

@@ -2,10 +2,12 @@
 #include "engine/case_event.hpp"
 
 #include <catch2/catch.hpp>
+#include <libstemmer.h>
 
 #include <atomic>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -143,6 +145,26 @@ TEST_CASE("stems fold case, ё and inflections", "[catalog]") {
   CHECK(stems("счетов-фактур") == stems("счёт-фактура"));
   CHECK(stems("ПРИЁМ") == stems("прием"));
   CHECK(stems("выписка").size() == 1);
+}
+
+TEST_CASE("words without Cyrillic letters stem as Snowball stems them: unchanged, lower-cased", "[catalog]") {
+  // They skip the stemmer (and its cache); this holds them to what it would say.
+  std::unique_ptr<sb_stemmer, void (*)(sb_stemmer*)> snowball(sb_stemmer_new("russian", "UTF_8"), sb_stemmer_delete);
+  REQUIRE(snowball);
+  std::mt19937 rng(1205);
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  for (int i = 0; i < 5000; ++i) {
+    std::string w;
+    for (unsigned k = 1 + rng() % 14; k > 0; --k) w += alphabet[rng() % alphabet.size()];
+    const std::string folded = fold_case(w);
+    const auto* out = sb_stemmer_stem(snowball.get(), reinterpret_cast<const sb_symbol*>(folded.data()), static_cast<int>(folded.size()));
+    REQUIRE(out);
+    const std::string want(reinterpret_cast<const char*>(out), static_cast<std::size_t>(sb_stemmer_length(snowball.get())));
+    INFO(w);
+    REQUIRE(stems(w) == std::vector<std::string>{want});
+  }
+  CHECK(stems("Client1234@Mail.example счетов-фактур e-Mail") ==
+        std::vector<std::string>{"client1234", "mail", "example", "счет-фактур", "e-mail"});
 }
 
 TEST_CASE("realistic requests find their service whatever the word form", "[catalog]") {
