@@ -60,9 +60,9 @@ engine_result case_engine::inbound(const inbound_message& m) {
   } else {
     // Looked up once here and handed to open(). Without a directory every sender counts
     // as known: there is nothing to tell a stranger from a client by.
-    std::optional<client_info> client;
+    client_ptr client;
     if (ctx_.clients) client = ctx_.clients->find_by_contact(m.channel, m.sender);
-    auto book = books_.for_channel(m.channel, client.has_value() || !ctx_.clients);
+    auto book = books_.for_channel(m.channel, client != nullptr || !ctx_.clients);
     if (!book) return refused(0, 422, fmt::format("channel '{}': no playbook starts on it", m.channel));
     case_id id = store_.next_case_id();
     case_state state;

@@ -76,7 +76,9 @@ std::optional<std::string> contact_problem(std::string_view channel, std::string
 }
 
 client_index::client_index(std::vector<client_def> clients) : clients_(std::move(clients)) {
+  shared_.reserve(clients_.size());
   for (std::size_t i = 0; i < clients_.size(); ++i) {
+    shared_.push_back(std::make_shared<const client_info>(clients_[i].info));
     by_id_.emplace(clients_[i].info.id, i);
     for (const auto& k : clients_[i].contacts) by_contact_.emplace(key(k.channel, k.address), i);
   }
@@ -87,16 +89,14 @@ const client_def* client_index::get(std::string_view client_id) const {
   return it == by_id_.end() ? nullptr : &clients_[it->second];
 }
 
-std::optional<client_info> client_index::find(std::string_view client_id) const {
-  if (const auto* c = get(client_id)) return c->info;
-  return std::nullopt;
+client_ptr client_index::find(std::string_view client_id) const {
+  auto it = by_id_.find(std::string(client_id));
+  return it == by_id_.end() ? nullptr : shared_[it->second];
 }
 
-std::optional<client_info> client_index::find_by_contact(std::string_view channel,
-                                                         std::string_view sender) const {
+client_ptr client_index::find_by_contact(std::string_view channel, std::string_view sender) const {
   auto it = by_contact_.find(key(channel, normalize_contact(channel, sender)));
-  if (it == by_contact_.end()) return std::nullopt;
-  return clients_[it->second].info;
+  return it == by_contact_.end() ? nullptr : shared_[it->second];
 }
 
 std::string client_index::owner_of(std::string_view channel, std::string_view address) const {

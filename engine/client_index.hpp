@@ -42,8 +42,8 @@ class client_index {
   // validate this; a duplicate here keeps the first).
   explicit client_index(std::vector<client_def> clients);
 
-  std::optional<client_info> find(std::string_view client_id) const;
-  std::optional<client_info> find_by_contact(std::string_view channel, std::string_view sender) const;
+  client_ptr find(std::string_view client_id) const;
+  client_ptr find_by_contact(std::string_view channel, std::string_view sender) const;
   std::optional<client_contact> preferred_contact(std::string_view client_id) const;
   std::vector<client_info> all() const;  // in id order
 
@@ -54,6 +54,7 @@ class client_index {
 
  private:
   std::vector<client_def> clients_;
+  std::vector<client_ptr> shared_;  // clients_[i].info, as find() hands it out
   // Lookups run several times per event: indexes, not scans (see docs/BENCHMARKS.md).
   std::unordered_map<std::string, std::size_t> by_id_;
   std::unordered_map<std::string, std::size_t> by_contact_;  // "channel\naddress"

@@ -9,6 +9,7 @@
 #include "engine/service_catalog.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,12 +60,15 @@ struct client_contact {
   std::string address;
 };
 
+// A client as a directory holds it: shared and immutable, so that a lookup on the
+// writer's path copies a pointer, not the client's dozen strings.
+using client_ptr = std::shared_ptr<const client_info>;
+
 class client_directory {
  public:
   virtual ~client_directory() = default;
-  virtual std::optional<client_info> find(std::string_view client_id) const = 0;
-  virtual std::optional<client_info> find_by_contact(std::string_view channel,
-                                                     std::string_view sender) const = 0;
+  virtual client_ptr find(std::string_view client_id) const = 0;  // null: no such client
+  virtual client_ptr find_by_contact(std::string_view channel, std::string_view sender) const = 0;
   // Where to write to a client when a case starts without a message from them (a
   // manual start): the first email contact, else the first contact. Directories that
   // keep no contacts answer nullopt, and such a case cannot `say:`.

@@ -498,11 +498,11 @@ std::string firm_file::beside(const std::string& playbooks_dir) {
   return found.empty() ? std::string{} : found.front();
 }
 
-std::optional<client_info> firm_file::find(std::string_view client_id) const {
+client_ptr firm_file::find(std::string_view client_id) const {
   return clients_.find(client_id);
 }
 
-std::optional<client_info> firm_file::find_by_contact(std::string_view channel,
+client_ptr firm_file::find_by_contact(std::string_view channel,
                                                       std::string_view sender) const {
   return clients_.find_by_contact(channel, sender);
 }

@@ -59,8 +59,8 @@ class firm_file final : public client_directory, public tariff_book, public firm
   // The firm file shipped beside a playbook folder: the first DIR/firm/*.yaml, or "".
   static std::string beside(const std::string& playbooks_dir);
 
-  std::optional<client_info> find(std::string_view client_id) const override;
-  std::optional<client_info> find_by_contact(std::string_view channel,
+  client_ptr find(std::string_view client_id) const override;
+  client_ptr find_by_contact(std::string_view channel,
                                              std::string_view sender) const override;
   std::optional<client_contact> preferred_contact(std::string_view client_id) const override;
   std::vector<client_info> all() const override;

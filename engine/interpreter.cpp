@@ -164,8 +164,8 @@ class interpreter::run {
   }
 
   // The client the caller has just found (open() by the sender's address): not looked up again.
-  void know_client(client_info c) {
-    client_for_ = c.id;
+  void know_client(client_ptr c) {
+    client_for_ = c->id;
     client_ = std::move(c);
     client_loaded_ = true;
   }
@@ -184,9 +184,9 @@ class interpreter::run {
   }
 
   // Looked up once per event: templates ask for it several times.
-  const std::optional<client_info>& client() const {
+  const client_ptr& client() const {
     if (!client_loaded_ || client_for_ != s_.client_id) {
-      client_ = s_.client_id.empty() || !ctx_.clients ? std::nullopt : ctx_.clients->find(s_.client_id);
+      client_ = s_.client_id.empty() || !ctx_.clients ? nullptr : ctx_.clients->find(s_.client_id);
       client_for_ = s_.client_id;
       client_loaded_ = true;
     }
@@ -787,7 +787,7 @@ class interpreter::run {
 
   const run_context& ctx_;
   case_state& s_;
-  mutable std::optional<client_info> client_;
+  mutable client_ptr client_;
   mutable std::string client_for_;
   mutable bool client_loaded_ = false;
   bool opening = false;  // running the steps that answer the first message by themselves
@@ -825,7 +825,7 @@ step_outcome interpreter::open(case_state& state, case_id id, const playbook_ptr
   if (client_id.empty() && first && ctx_.clients)
     if (auto c = ctx_.clients->find_by_contact(first->channel, first->sender)) {
       client_id = c->id;
-      r.know_client(std::move(*c));
+      r.know_client(std::move(c));
     }
   std::string channel, sender, thread;
   if (first) {

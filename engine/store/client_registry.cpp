@@ -282,11 +282,11 @@ client_registry::~client_registry() = default;
 
 std::shared_ptr<const client_index> client_registry::snapshot() const { return impl_->snap(); }
 
-std::optional<client_info> client_registry::find(std::string_view client_id) const {
+client_ptr client_registry::find(std::string_view client_id) const {
   return impl_->snap()->find(client_id);
 }
 
-std::optional<client_info> client_registry::find_by_contact(std::string_view channel,
+client_ptr client_registry::find_by_contact(std::string_view channel,
                                                             std::string_view sender) const {
   return impl_->snap()->find_by_contact(channel, sender);
 }

@@ -67,8 +67,8 @@ class client_registry final : public client_directory {
   client_registry(const client_registry&) = delete;
   client_registry& operator=(const client_registry&) = delete;
 
-  std::optional<client_info> find(std::string_view client_id) const override;
-  std::optional<client_info> find_by_contact(std::string_view channel, std::string_view sender) const override;
+  client_ptr find(std::string_view client_id) const override;
+  client_ptr find_by_contact(std::string_view channel, std::string_view sender) const override;
   std::optional<client_contact> preferred_contact(std::string_view client_id) const override;
   std::vector<client_info> all() const override;
 

@@ -294,11 +294,11 @@ TEST_CASE("every fact of one event carries the instant it was handled, the clien
     const client_directory& real;
     mutable int lookups = 0;
     explicit counting_directory(const client_directory& r) : real(r) {}
-    std::optional<client_info> find(std::string_view id) const override {
+    client_ptr find(std::string_view id) const override {
       ++lookups;
       return real.find(id);
     }
-    std::optional<client_info> find_by_contact(std::string_view channel, std::string_view sender) const override {
+    client_ptr find_by_contact(std::string_view channel, std::string_view sender) const override {
       ++lookups;
       return real.find_by_contact(channel, sender);
     }

@@ -18,12 +18,12 @@ class clients_fake final : public client_directory {
  public:
   std::vector<client_info> list;
   std::string hidden;  // listed by all() but not found: the engine refuses to start for it
-  std::optional<client_info> find(std::string_view id) const override {
+  client_ptr find(std::string_view id) const override {
     for (const auto& c : list)
-      if (c.id == id && c.id != hidden) return c;
-    return std::nullopt;
+      if (c.id == id && c.id != hidden) return std::make_shared<const client_info>(c);
+    return nullptr;
   }
-  std::optional<client_info> find_by_contact(std::string_view, std::string_view) const override { return std::nullopt; }
+  client_ptr find_by_contact(std::string_view, std::string_view) const override { return nullptr; }
   std::vector<client_info> all() const override { return list; }
 };
 
