@@ -21,9 +21,9 @@ constexpr std::array<std::pair<case_status, const char*>, 7> status_names{{
     {case_status::closed, "closed"},
 }};
 
-std::string str(const flat_object& d, const char* key) { return std::string(d.text(key)); }
+std::string str(const flat_object& d, std::string_view key) { return std::string(d.text(key)); }
 
-int num(const flat_object& d, const char* key) { return static_cast<int>(d.integer(key).value_or(0)); }
+int num(const flat_object& d, std::string_view key) { return static_cast<int>(d.integer(key).value_or(0)); }
 
 // A tariff check's fields, in sorted order: gathered from the fact's object, whose keys
 // are sorted too, in one pass instead of a search per field.
@@ -121,7 +121,7 @@ void apply(case_state& s, case_id id, const fact& f) {
       auto integer = [&](std::size_t k) { return static_cast<int>(flat_object::integer_of(field(k)).value_or(0)); };
       flat_object checked;
       checked.reserve(24);
-      auto set = [&](const char* name, auto&& value) { checked.set(name, std::forward<decltype(value)>(value)); };
+      auto set = [&](std::string_view name, auto&& value) { checked.set(name, std::forward<decltype(value)>(value)); };
       const std::string_view outcome = text(tf("outcome"));
       // Exposed as variables so templates and conditions can use them. In percent, as the
       // manager reads it: "уверенность 84%".
