@@ -166,7 +166,8 @@ void each_stem(std::string_view text, F&& f) {
   for (const auto w : ws) {
     // Snowball's Russian stemmer leaves a word without a letter past ASCII as it is: such
     // words (numbers, mail hosts, Latin names, often seen once) are lower-cased here and
-    // skip the cache, which keeps it to the Russian words clients repeat (and in cache).
+    // skip the cache, which keeps it to the Russian words clients repeat (small enough to
+    // stay in the CPU's cache).
     if (std::all_of(w.begin(), w.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
       latin.stem.assign(w);
       for (char& c : latin.stem)

@@ -85,62 +85,42 @@ std::string fold_case(std::string_view utf8) {
 }
 
 void fold_words(std::string_view utf8, std::string& folded, std::vector<std::string_view>& out) {
+  // Folded by fold_basic, the text is ASCII and basic Cyrillic still: split as written.
+  if (fold_basic(utf8, folded) && written_words(folded, out)) return;
   out.clear();
-  const bool basic = fold_basic(utf8, folded);
-  if (!basic) {
-    folded.clear();
-    icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())))
-        .foldCase()
-        .toUTF8String(folded);
-    fold_yo(folded);
-  }
+  folded.clear();
+  icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())))
+      .foldCase()
+      .toUTF8String(folded);
+  fold_yo(folded);
   const char* d = folded.data();
-  // A hyphen at a word's edge is punctuation ("да -" or "-нет"), inside it is part of the word.
-  const auto take = [&](std::size_t start, std::size_t end) {
-    while (start < end && d[start] == '-') ++start;
-    while (end > start && d[end - 1] == '-') --end;
-    if (start < end) out.emplace_back(d + start, end - start);
-  };
-  const auto ascii_word = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; };
-  constexpr std::size_t none = std::string::npos;
-  std::size_t start = none;
-  if (basic) {
-    // fold_basic took ASCII and two-byte letters of the basic Cyrillic block only, and
-    // folded the capitals: a byte past ASCII starts or continues a letter.
-    const std::size_t n = folded.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto c = static_cast<unsigned char>(d[i]);
-      if (c >= 0x80 || ascii_word(c)) {
-        if (start == none) start = i;
-      } else if (start != none) {
-        take(start, i);
-        start = none;
-      }
-    }
-    if (start != none) take(start, n);
-    return;
-  }
   const auto* p = reinterpret_cast<const uint8_t*>(d);
   const int32_t n = static_cast<int32_t>(folded.size());
-  const auto word_char = [&](UChar32 c) {
-    return c < 0x80    ? ascii_word(static_cast<unsigned char>(c)) || (c >= 'A' && c <= 'Z')
+  const auto word_char = [](UChar32 c) {
+    return c < 0x80    ? (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == '-'
            : c < 0x400 ? u_isalnum(c) != 0
                        : c <= 0x45F || u_isalnum(c);  // the basic Cyrillic block is all letters
   };
-  std::size_t end = 0;
+  // A hyphen at a word's edge is punctuation ("да -" or "-нет"), inside it is part of the word.
+  int32_t start = -1, end = 0;
+  const auto take = [&] {
+    while (start < end && d[start] == '-') ++start;
+    while (end > start && d[end - 1] == '-') --end;
+    if (start < end) out.emplace_back(d + start, static_cast<std::size_t>(end - start));
+    start = -1;
+  };
   for (int32_t i = 0; i < n;) {
     const int32_t at = i;
     UChar32 c;
     U8_NEXT(p, i, n, c);
     if (word_char(c)) {
-      if (start == none) start = static_cast<std::size_t>(at);
-      end = static_cast<std::size_t>(i);
-    } else if (start != none) {
-      take(start, end);
-      start = none;
+      if (start < 0) start = at;
+      end = i;
+    } else if (start >= 0) {
+      take();
     }
   }
-  if (start != none) take(start, end);
+  if (start >= 0) take();
 }
 
 namespace {
