@@ -90,8 +90,8 @@ const client_def* client_index::get(std::string_view client_id) const {
 }
 
 client_ptr client_index::find(std::string_view client_id) const {
-  auto it = by_id_.find(std::string(client_id));
-  return it == by_id_.end() ? nullptr : shared_[it->second];
+  const auto* c = get(client_id);
+  return c ? shared_[static_cast<std::size_t>(c - clients_.data())] : nullptr;
 }
 
 client_ptr client_index::find_by_contact(std::string_view channel, std::string_view sender) const {

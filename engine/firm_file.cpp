@@ -502,8 +502,7 @@ client_ptr firm_file::find(std::string_view client_id) const {
   return clients_.find(client_id);
 }
 
-client_ptr firm_file::find_by_contact(std::string_view channel,
-                                                      std::string_view sender) const {
+client_ptr firm_file::find_by_contact(std::string_view channel, std::string_view sender) const {
   return clients_.find_by_contact(channel, sender);
 }
 

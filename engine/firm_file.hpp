@@ -60,8 +60,7 @@ class firm_file final : public client_directory, public tariff_book, public firm
   static std::string beside(const std::string& playbooks_dir);
 
   client_ptr find(std::string_view client_id) const override;
-  client_ptr find_by_contact(std::string_view channel,
-                                             std::string_view sender) const override;
+  client_ptr find_by_contact(std::string_view channel, std::string_view sender) const override;
   std::optional<client_contact> preferred_contact(std::string_view client_id) const override;
   std::vector<client_info> all() const override;
   tariff_check check(const client_info& client, const tariff_request& request,

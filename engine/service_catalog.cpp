@@ -95,7 +95,8 @@ void each_vowel_dropped(const std::string& longer, F&& f) {
   if (longer.size() < min_longer) return;
   std::string shorter;
   for (std::size_t i = 0; i + 2 <= longer.size(); i += 2) {
-    if (longer[i] != '\xD0' || (longer[i + 1] != '\xBE' && longer[i + 1] != '\xB5')) continue;  // о, е
+    const auto two = std::string_view(longer).substr(i, 2);
+    if (two != fleeting[0] && two != fleeting[1]) continue;
     shorter.assign(longer, 0, i);
     shorter.append(longer, i + 2);
     f(shorter);

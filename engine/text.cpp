@@ -71,6 +71,14 @@ bool fold_basic(std::string_view in, std::string& out) {
   return true;
 }
 
+// Adds text[from, end) as a word: a hyphen at a word's edge is punctuation ("да -" or
+// "-нет"), inside it is part of the word.
+inline void add_word(const char* text, std::size_t from, std::size_t end, std::vector<std::string_view>& out) {
+  while (from < end && text[from] == '-') ++from;
+  while (end > from && text[end - 1] == '-') --end;
+  if (from < end) out.emplace_back(text + from, end - from);
+}
+
 }  // namespace
 
 std::string fold_case(std::string_view utf8) {
@@ -93,20 +101,16 @@ void fold_words(std::string_view utf8, std::string& folded, std::vector<std::str
       .foldCase()
       .toUTF8String(folded);
   fold_yo(folded);
-  const char* d = folded.data();
-  const auto* p = reinterpret_cast<const uint8_t*>(d);
+  const auto* p = reinterpret_cast<const uint8_t*>(folded.data());
   const int32_t n = static_cast<int32_t>(folded.size());
   const auto word_char = [](UChar32 c) {
     return c < 0x80    ? (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == '-'
            : c < 0x400 ? u_isalnum(c) != 0
                        : c <= 0x45F || u_isalnum(c);  // the basic Cyrillic block is all letters
   };
-  // A hyphen at a word's edge is punctuation ("да -" or "-нет"), inside it is part of the word.
   int32_t start = -1, end = 0;
   const auto take = [&] {
-    while (start < end && d[start] == '-') ++start;
-    while (end > start && d[end - 1] == '-') --end;
-    if (start < end) out.emplace_back(d + start, static_cast<std::size_t>(end - start));
+    add_word(folded.data(), static_cast<std::size_t>(start), static_cast<std::size_t>(end), out);
     start = -1;
   };
   for (int32_t i = 0; i < n;) {
@@ -152,8 +156,7 @@ bool written_words(std::string_view utf8, std::vector<std::string_view>& out) {
   while (i < n) {
     while (i < n && byte_kinds[p[i]] == separator) ++i;
     const std::size_t start = i;
-    for (;;) {  // one word: letters until a separator or the end
-      if (i == n) break;
+    while (i < n) {  // one word: letters until a separator or the end
       const byte_kind k = byte_kinds[p[i]];
       if (k == ascii_letter) {
         ++i;
@@ -167,11 +170,7 @@ bool written_words(std::string_view utf8, std::vector<std::string_view>& out) {
         return false;
       }
     }
-    // A hyphen at a word's edge is punctuation ("да -" or "-нет"), inside it is part of the word.
-    std::size_t from = start, end = i;
-    while (from < end && p[from] == '-') ++from;
-    while (end > from && p[end - 1] == '-') --end;
-    if (from < end) out.emplace_back(utf8.data() + from, end - from);
+    add_word(utf8.data(), start, i, out);
   }
   return true;
 }

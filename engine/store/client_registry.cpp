@@ -286,8 +286,7 @@ client_ptr client_registry::find(std::string_view client_id) const {
   return impl_->snap()->find(client_id);
 }
 
-client_ptr client_registry::find_by_contact(std::string_view channel,
-                                                            std::string_view sender) const {
+client_ptr client_registry::find_by_contact(std::string_view channel, std::string_view sender) const {
   return impl_->snap()->find_by_contact(channel, sender);
 }
 
