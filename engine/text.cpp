@@ -5,6 +5,7 @@
 #include <unicode/utf8.h>
 
 #include <array>
+#include <cstring>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -127,6 +128,67 @@ void fold_words(std::string_view utf8, std::string& folded, std::vector<std::str
   if (start >= 0) take();
 }
 
+#ifdef __SSE2__
+// Sixteen bytes at a time: what would be a branch per byte (letter? lead byte? separator?)
+// is a few vector compares giving bit masks, and the words are found from the separators'
+// mask a bit scan at a time. A client's request is mostly two-byte Cyrillic letters,
+// and the byte loop mispredicted at every change of kind.
+bool written_words(std::string_view utf8, std::vector<std::string_view>& out) {
+  out.clear();
+  const char* text = utf8.data();
+  const std::size_t n = utf8.size();
+  const __m128i lower_a = _mm_set1_epi8('a' - 1), after_z = _mm_set1_epi8('z' + 1), to_lower = _mm_set1_epi8(0x20);
+  const __m128i before_0 = _mm_set1_epi8('0' - 1), after_9 = _mm_set1_epi8('9' + 1), dash = _mm_set1_epi8('-');
+  const __m128i d0 = _mm_set1_epi8(static_cast<char>(0xD0)), d1 = _mm_set1_epi8(static_cast<char>(0xD1));
+  // As signed bytes 0x80..0xBF (continuation) are below -64, and 0xA0..0xBF above -97.
+  const __m128i below_c0 = _mm_set1_epi8(-64), above_9f = _mm_set1_epi8(-97);
+  unsigned lead_carry = 0, d1_carry = 0;  // the previous block ended on a lead byte (D1)
+  bool in_word = false;
+  std::size_t start = 0;
+  char tail[16];
+  for (std::size_t base = 0; base < n; base += 16) {
+    const char* block = text + base;
+    if (n - base < 16) {  // padded with spaces: separators, and no lead byte's trail
+      std::memset(tail, ' ', sizeof tail);
+      std::memcpy(tail, block, n - base);
+      block = tail;
+    }
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));
+    const __m128i l = _mm_or_si128(v, to_lower);
+    const __m128i word_ascii = _mm_or_si128(
+        _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(l, lower_a), _mm_cmplt_epi8(l, after_z)),
+                     _mm_and_si128(_mm_cmpgt_epi8(v, before_0), _mm_cmplt_epi8(v, after_9))),
+        _mm_cmpeq_epi8(v, dash));
+    const unsigned high = static_cast<unsigned>(_mm_movemask_epi8(v));
+    const unsigned lead_d1 = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, d1)));
+    const unsigned lead = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, d0))) | lead_d1;
+    const __m128i cont_bytes = _mm_cmplt_epi8(v, below_c0);
+    const unsigned cont = static_cast<unsigned>(_mm_movemask_epi8(cont_bytes));
+    const unsigned past_9f = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(cont_bytes, _mm_cmpgt_epi8(v, above_9f))));
+    // Basic Cyrillic only: every byte past ASCII is a D0/D1 lead or the trail right after
+    // one, each lead has its trail, and D1's trail stops at 9F (U+045F).
+    const unsigned trail = ((lead << 1) | lead_carry) & 0xFFFF;
+    if ((high & ~(lead | cont)) != 0 || cont != trail || (past_9f & ((lead_d1 << 1) | d1_carry)) != 0) return false;
+    lead_carry = lead >> 15;
+    d1_carry = lead_d1 >> 15;
+    const unsigned sep = ~(high | static_cast<unsigned>(_mm_movemask_epi8(word_ascii))) & 0xFFFF;
+    // Each change between separator and word, in order.
+    for (unsigned at = 0;;) {
+      const unsigned next = (in_word ? sep : ~sep & 0xFFFF) >> at;
+      if (next == 0) break;
+      at += static_cast<unsigned>(__builtin_ctz(next));
+      if (in_word)
+        add_word(text, start, base + at, out);
+      else
+        start = base + at;
+      in_word = !in_word;
+    }
+  }
+  if (lead_carry) return false;  // the text ends on a lead byte
+  if (in_word) add_word(text, start, n, out);
+  return true;
+}
+#else
 namespace {
 
 // What a byte is to written_words: ASCII that is or is not part of a word, the lead byte
@@ -174,6 +236,7 @@ bool written_words(std::string_view utf8, std::vector<std::string_view>& out) {
   }
   return true;
 }
+#endif
 
 std::vector<std::string> words(std::string_view utf8) {
   std::string folded;

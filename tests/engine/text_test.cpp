@@ -4,6 +4,7 @@
 #include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
+#include <cctype>
 #include <random>
 
 using namespace reglament;
@@ -133,6 +134,72 @@ TEST_CASE("words of ASCII and basic Cyrillic text split as ICU's path splits the
     tried += !fast.empty();
   }
   CHECK(tried > 3000);
+}
+
+namespace {
+
+// written_words spelled out a character at a time: the words are runs of ASCII letters,
+// digits and hyphens and of two-byte U+0400..U+045F, hyphens trimmed at their edges;
+// false at any other byte.
+bool written_words_oracle(std::string_view s, std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t start = std::string_view::npos;
+  auto close = [&](std::size_t end) {
+    if (start == std::string_view::npos) return;
+    while (start < end && s[start] == '-') ++start;
+    while (end > start && s[end - 1] == '-') --end;
+    if (start < end) out.push_back(s.substr(start, end - start));
+    start = std::string_view::npos;
+  };
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    if (std::isalnum(c) || c == '-') {
+      len = 1;
+    } else if (c >= 0x80) {
+      if (i + 1 >= s.size()) return false;
+      const auto t = static_cast<unsigned char>(s[i + 1]);
+      const bool basic = (c == 0xD0 && t >= 0x80 && t <= 0xBF) || (c == 0xD1 && t >= 0x80 && t <= 0x9F);
+      if (!basic) return false;
+      len = 2;
+    }
+    if (len == 0) {
+      close(i);
+      ++i;
+    } else {
+      if (start == std::string_view::npos) start = i;
+      i += len;
+    }
+  }
+  close(s.size());
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("written_words takes exactly ASCII and basic Cyrillic, at any length and offset", "[text]") {
+  // Texts long enough to cross several 16-byte blocks, with a bad byte now and then at
+  // any place: a lone lead or trail byte, a letter past U+045F, a lead at the very end.
+  std::mt19937 rng(20261205);
+  const std::vector<std::string> pieces{"а",   "Я",  "ё",  "ж",  "Ѐ",        "ѝ",        "ў", "Q", "z",
+                                        "7",   "-",  " ",  ",",  "\n",       "выписку ", "акт сверки, ",
+                                        "ООО «", "ґ",  "Ѡ",  "\xD0", "\xD1\xA0", "\x80",    "\xFF"};
+  std::vector<std::string_view> fast, slow;
+  int accepted = 0, refused = 0;
+  for (int t = 0; t < 20000; ++t) {
+    std::string s;
+    for (unsigned k = rng() % 70; k > 0; --k) s += pieces[rng() % (rng() % 16 ? 16 : pieces.size())];
+    INFO(s);
+    const bool ok = written_words_oracle(s, slow);
+    REQUIRE(written_words(s, fast) == ok);
+    if (ok) {
+      REQUIRE(fast == slow);
+      for (std::size_t i = 0; i < fast.size(); ++i) REQUIRE(fast[i].data() == slow[i].data());  // views into s
+    }
+    (ok ? accepted : refused)++;
+  }
+  CHECK(accepted > 5000);
+  CHECK(refused > 5000);
 }
 
 TEST_CASE("phrases match whole words only", "[text]") {
