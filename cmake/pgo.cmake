@@ -3,7 +3,7 @@
 # it (another seed than the measured one), then builds the measured tree with
 # REGLAMENT_PGO=use from those profiles. An event's path is branchy and spread over many
 # functions (interpreter, classifier, flat objects); laid out by the profile it ran
-# 13-15% faster (docs/BENCHMARKS.md, eighth round).
+# 10-15% faster (docs/BENCHMARKS.md, eighth round).
 #   REGLAMENT_PGO      "" (off), generate or use
 #   REGLAMENT_PGO_DIR  where the profiles (.gcda) are written and read
 set(REGLAMENT_PGO "" CACHE STRING "Profile-guided optimisation: empty, generate or use")

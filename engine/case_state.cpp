@@ -80,17 +80,17 @@ void apply(case_state& s, case_id id, const fact& f) {
   s.updated_at = f.at;
   switch (f.kind) {
     case fact_kind::case_opened:
-      s.playbook = str(d, "playbook");
+      s.playbook.assign(d.text("playbook"));
       s.version = num(d, "version");
-      s.channel = str(d, "channel");
-      s.sender = str(d, "sender");
-      s.thread = str(d, "thread");
-      s.client_id = str(d, "client");
+      s.channel.assign(d.text("channel"));
+      s.sender.assign(d.text("sender"));
+      s.thread.assign(d.text("thread"));
+      s.client_id.assign(d.text("client"));
       s.status = case_status::running;
       s.opened_at = f.at;
       break;
     case fact_kind::message_received:
-      s.last_client_text = str(d, "text");
+      s.last_client_text.assign(d.text("text"));
       break;
     case fact_kind::step_entered:
       s.step = f.step;
@@ -168,10 +168,10 @@ void apply(case_state& s, case_id id, const fact& f) {
       s.outbox_count = std::max(s.outbox_count, num(d, "outbox"));
       break;
     case fact_kind::assigned:
-      s.assignee = str(d, "to");
+      s.assignee.assign(d.text("to"));
       break;
     case fact_kind::waiting: {
-      auto w = str(d, "for");
+      const auto w = d.text("for");
       s.status = w == "manager"    ? case_status::waiting_manager
                  : w == "client"   ? case_status::waiting_client
                  : w == "payment"  ? case_status::waiting_payment
@@ -222,7 +222,7 @@ void apply(case_state& s, case_id id, const fact& f) {
       break;
     case fact_kind::playbook_called:
       s.stack.push_back({s.playbook, s.version, s.step});
-      s.playbook = str(d, "playbook");
+      s.playbook.assign(d.text("playbook"));
       s.version = num(d, "version");
       s.step.clear();
       break;
@@ -237,11 +237,11 @@ void apply(case_state& s, case_id id, const fact& f) {
       break;
     case fact_kind::case_closed:
       s.status = case_status::closed;
-      s.outcome = str(d, "outcome");
+      s.outcome.assign(d.text("outcome"));
       s.timers.clear();
       break;
     case fact_kind::run_error:
-      s.error = str(d, "error");
+      s.error.assign(d.text("error"));
       s.status = case_status::waiting_manager;  // a person has to look at it
       break;
     case fact_kind::step_left:

@@ -94,14 +94,22 @@ client_ptr client_index::find(std::string_view client_id) const {
   return c ? shared_[static_cast<std::size_t>(c - clients_.data())] : nullptr;
 }
 
+const std::size_t* client_index::by_contact(std::string_view channel, std::string_view address) const {
+  // Every message asks: the key is built in a buffer the thread keeps.
+  thread_local std::string k;
+  k.assign(channel).append(1, '\n').append(normalize_contact(channel, address));
+  auto it = by_contact_.find(std::string_view(k));
+  return it == by_contact_.end() ? nullptr : &it->second;
+}
+
 client_ptr client_index::find_by_contact(std::string_view channel, std::string_view sender) const {
-  auto it = by_contact_.find(key(channel, normalize_contact(channel, sender)));
-  return it == by_contact_.end() ? nullptr : shared_[it->second];
+  const auto* i = by_contact(channel, sender);
+  return i ? shared_[*i] : nullptr;
 }
 
 std::string client_index::owner_of(std::string_view channel, std::string_view address) const {
-  auto it = by_contact_.find(key(channel, normalize_contact(channel, address)));
-  return it == by_contact_.end() ? std::string{} : clients_[it->second].info.id;
+  const auto* i = by_contact(channel, address);
+  return i ? clients_[*i].info.id : std::string{};
 }
 
 std::optional<client_contact> client_index::preferred_contact(std::string_view client_id) const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/firm.hpp"
+#include "engine/text.hpp"
 
 #include <optional>
 #include <string>
@@ -57,7 +58,8 @@ class client_index {
   std::vector<client_ptr> shared_;  // clients_[i].info, as find() hands it out
   // Lookups run several times per event: indexes, not scans (see docs/BENCHMARKS.md).
   std::unordered_map<std::string, std::size_t> by_id_;
-  std::unordered_map<std::string, std::size_t> by_contact_;  // "channel\naddress"
+  const std::size_t* by_contact(std::string_view channel, std::string_view address) const;  // into clients_
+  std::unordered_map<std::string, std::size_t, text_hash, std::equal_to<>> by_contact_;  // "channel\naddress"
 };
 
 }  // namespace reglament

@@ -537,7 +537,7 @@ tariff_check firm_file::check(const client_info& client, const tariff_request& r
     r.confidence = g.confidence;
     r.learned = g.learned;
     r.alternative = g.runner_up;
-    for (const auto& m : g.matched) r.matched += (r.matched.empty() ? "" : ", ") + m;
+    for (const auto& m : g.matched) r.matched.append(r.matched.empty() ? "" : ", ").append(m);
     // Two services matching equally: the manager decides rather than a coin toss.
     if (r.confidence < 0.5) {
       r.alternative = g.service_id + (g.runner_up.empty() ? "" : ", " + g.runner_up);
@@ -571,11 +571,12 @@ tariff_check firm_file::check(const client_info& client, const tariff_request& r
   // Rounded up: a 15% limit on 1500 allows 1275, never a kopeck below.
   r.min_price = std::max(0L, discount_rubles_ > 0 ? r.price - discount_rubles_
                                                   : r.price - r.price * discount_percent_ / 100);
-  if (!quotas || !quotas->count(best->id)) {
+  const auto quota = quotas ? quotas->find(best->id) : decltype(quotas->end()){};
+  if (!quotas || quota == quotas->end()) {
     r.outcome = tariff_outcome::not_included;
     return r;
   }
-  r.quota_limit = quotas->at(best->id);
+  r.quota_limit = quota->second;
   r.quota_used = store.quota_used ? store.quota_used(client.id, best->id, r.period) : 0;
   r.outcome = r.quota_limit < 0 || r.quota_used < r.quota_limit ? tariff_outcome::in_tariff
                                                                  : tariff_outcome::over_quota;

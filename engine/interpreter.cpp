@@ -176,7 +176,19 @@ class interpreter::run {
     facts.push_back(std::move(f));
   }
 
-  playbook_ptr book() const { return ctx_.playbook_version(s_.playbook, s_.version); }
+  // The playbook the case is in. A walk asks for it at every step; the context's lookup
+  // (a library behind a lock, two map searches and a reference count) runs once per
+  // playbook and version in a run, and the run keeps what it found alive until it ends.
+  const playbook* book() const { return book_of(s_.playbook, s_.version); }
+
+  const playbook* book_of(const std::string& id, int version) const {
+    for (const auto& b : books_)
+      if (b.version == version && b.id == id) return b.book.get();
+    auto found = ctx_.playbook_version(id, version);
+    if (!found) return nullptr;
+    books_.push_back({id, version, std::move(found)});
+    return books_.back().book.get();
+  }
 
   const step* current() const {
     auto b = book();
@@ -215,8 +227,8 @@ class interpreter::run {
   // --- SLAs (see "SLA" in docs/PLAYBOOKS.md) --------------------------------------------
 
   // The playbook the case was opened with: its `sla:` governs the whole case.
-  playbook_ptr root_book() const {
-    return s_.stack.empty() ? book() : ctx_.playbook_version(s_.stack.front().playbook, s_.stack.front().version);
+  const playbook* root_book() const {
+    return s_.stack.empty() ? book() : book_of(s_.stack.front().playbook, s_.stack.front().version);
   }
 
   const sla_rule* sla_rule_for(std::string_view kind) const {
@@ -790,6 +802,12 @@ class interpreter::run {
   mutable client_ptr client_;
   mutable std::string client_for_;
   mutable bool client_loaded_ = false;
+  struct found_book {
+    std::string id;
+    int version;
+    playbook_ptr book;
+  };
+  mutable std::vector<found_book> books_;  // book_of(): usually one, two with a called playbook
   bool opening = false;  // running the steps that answer the first message by themselves
   int issued_in_run_ = 0;  // invoices numbered in this run, not yet in the store
   mutable std::optional<timestamp> now_;

@@ -3,6 +3,7 @@
 #include "engine/json_text.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <random>
 
@@ -102,6 +103,23 @@ TEST_CASE("a flat object read from JSON that is not an object has no fields", "[
   auto big = flat_object::from_json(json{{"n", std::uint64_t{18446744073709551615ULL}}});
   CHECK(big.dump() == R"({"n":18446744073709551615})");
   CHECK(big.to_json() == json{{"n", std::uint64_t{18446744073709551615ULL}}});
+}
+
+TEST_CASE("a flat object finds each key and no other, small or large", "[flat_object]") {
+  // Up to two dozen fields are scanned, more are searched in order: both find the same.
+  for (int size : {0, 1, 5, 24, 25, 60}) {
+    flat_object d;
+    for (int i = 0; i < size; ++i) d.set(fmt::format("k{:03}", i * 2), i);
+    INFO("fields: " << size);
+    for (int i = 0; i < size; ++i) {
+      REQUIRE(d.integer(fmt::format("k{:03}", i * 2)) == i);
+      REQUIRE_FALSE(d.contains(fmt::format("k{:03}", i * 2 + 1)));  // between two keys
+    }
+    CHECK_FALSE(d.contains(""));
+    CHECK_FALSE(d.contains("k"));
+    CHECK_FALSE(d.contains("k0000"));  // a key's prefix or extension is another key
+    CHECK_FALSE(d.contains("zzz"));
+  }
 }
 
 }  // namespace

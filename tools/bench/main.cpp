@@ -64,6 +64,7 @@ struct config {
   bool quick = false;
   bool with_rates = true;        // --no-rates: saturation, limit and interpreter only
   bool with_interpreter = true;  // --no-interpreter
+  bool with_ingest = true;       // --no-ingest: the interpreter phases alone (A/B runs of the engine)
 };
 
 // Reporting helpers.
@@ -475,7 +476,7 @@ int run_benchmark(config cfg) {
   std::map<std::string, std::uint64_t> outcomes;
   std::uint64_t outcome_total = 0;
 
-  {
+  if (cfg.with_ingest) {
     // Warm-up, not counted: page cache, allocator arenas and the stemmer's word cache
     // are then in the state every counted run finds them in.
     const auto db = fs::path(cfg.dir) / "warm-up.db";
@@ -487,63 +488,65 @@ int run_benchmark(config cfg) {
   }
   for (int run = 1; run <= cfg.runs; ++run) {
     const auto tag = fmt::format("[run {}/{}]", run, cfg.runs);
-    const auto db = fs::path(cfg.dir) / fmt::format("engine-{}.db", run);
+    if (cfg.with_ingest) {
+      const auto db = fs::path(cfg.dir) / fmt::format("engine-{}.db", run);
 
-    ingest_result sat;
-    {
-      engine_rig rig(db, cfg, *firm);
-      sat = ingest_saturated(rig, msgs, n, cfg, tag + " engine, saturation");
-    }
-    res.add("Engine, saturation: throughput", "messages/s", sat.throughput);
-    res.add("Engine, saturation: latency p50", "ms", sat.lat.p50);
-    res.add("Engine, saturation: latency p99", "ms", sat.lat.p99);
-    res.add("Engine, saturation: latency p99.9", "ms", sat.lat.p999);
-    res.add("Engine, saturation: messages per commit", "messages", sat.avg_batch);
-
-    // 2. The same rows through plain INSERTs, in commits of the writer's average size.
-    const auto rows = engine_rows::capture(db.string());
-    remove_database(db);
-    if (rows.messages() != n)
-      throw std::runtime_error(fmt::format("expected {} cases, the engine wrote {}", n, rows.messages()));
-    const int batch = std::max(1, static_cast<int>(std::lround(sat.avg_batch)));
-    const auto limit_db = fs::path(cfg.dir) / fmt::format("limit-{}.db", run);
-    limit_result lim;
-    {
-      std::atomic<std::uint64_t> done{0};
-      progress_meter meter(tag + fmt::format(" SQLite limit, {} messages per commit", batch), n, done);
-      lim = append_plain(rows, limit_db.string(), batch, &done);
-    }
-    remove_database(limit_db);
-    const double limit_mps = static_cast<double>(lim.messages) / lim.seconds;
-    res.add("SQLite limit: rows", "rows/s", static_cast<double>(lim.rows) / lim.seconds);
-    res.add("SQLite limit: messages-equivalent", "messages/s", limit_mps);
-    res.add("Engine / SQLite limit", "ratio", sat.throughput / limit_mps);
-    if (run == cfg.runs) {
-      for (std::size_t t = 0; t < t_count; ++t)
-        rows_per_message[table_name(t)] = static_cast<double>(rows.rows(t)) / static_cast<double>(rows.messages());
-      rows_per_message["total"] = static_cast<double>(rows.total_rows()) / static_cast<double>(rows.messages());
-      for (const auto& c : rows.cases())
-        for (const auto& j : c.tables[t_journal])
-          if (std::get<std::string>(j[2]) == "tariff_checked") {
-            ++outcomes[nlohmann::json::parse(std::get<std::string>(j[4])).value("outcome", "?")];
-            ++outcome_total;
-          }
-    }
-
-    for (double rate : cfg.with_rates ? cfg.rates : std::vector<double>{}) {
-      const auto count = static_cast<std::size_t>(rate * cfg.rate_seconds);
-      const auto rate_db = fs::path(cfg.dir) / fmt::format("rate-{}-{}.db", run, rate);
-      ingest_result r;
+      ingest_result sat;
       {
-        engine_rig rig(rate_db, cfg, *firm);
-        r = ingest_at_rate(rig, msgs, count, rate, cfg, tag + fmt::format(" engine at {} messages/s", grouped(rate)));
+        engine_rig rig(db, cfg, *firm);
+        sat = ingest_saturated(rig, msgs, n, cfg, tag + " engine, saturation");
       }
-      remove_database(rate_db);
-      const auto name = fmt::format("Engine at {} msg/s offered", grouped(rate));
-      res.add(name + ": achieved", "messages/s", r.throughput);
-      res.add(name + ": latency p50", "ms", r.lat.p50);
-      res.add(name + ": latency p99", "ms", r.lat.p99);
-      res.add(name + ": latency p99.9", "ms", r.lat.p999);
+      res.add("Engine, saturation: throughput", "messages/s", sat.throughput);
+      res.add("Engine, saturation: latency p50", "ms", sat.lat.p50);
+      res.add("Engine, saturation: latency p99", "ms", sat.lat.p99);
+      res.add("Engine, saturation: latency p99.9", "ms", sat.lat.p999);
+      res.add("Engine, saturation: messages per commit", "messages", sat.avg_batch);
+
+      // 2. The same rows through plain INSERTs, in commits of the writer's average size.
+      const auto rows = engine_rows::capture(db.string());
+      remove_database(db);
+      if (rows.messages() != n)
+        throw std::runtime_error(fmt::format("expected {} cases, the engine wrote {}", n, rows.messages()));
+      const int batch = std::max(1, static_cast<int>(std::lround(sat.avg_batch)));
+      const auto limit_db = fs::path(cfg.dir) / fmt::format("limit-{}.db", run);
+      limit_result lim;
+      {
+        std::atomic<std::uint64_t> done{0};
+        progress_meter meter(tag + fmt::format(" SQLite limit, {} messages per commit", batch), n, done);
+        lim = append_plain(rows, limit_db.string(), batch, &done);
+      }
+      remove_database(limit_db);
+      const double limit_mps = static_cast<double>(lim.messages) / lim.seconds;
+      res.add("SQLite limit: rows", "rows/s", static_cast<double>(lim.rows) / lim.seconds);
+      res.add("SQLite limit: messages-equivalent", "messages/s", limit_mps);
+      res.add("Engine / SQLite limit", "ratio", sat.throughput / limit_mps);
+      if (run == cfg.runs) {
+        for (std::size_t t = 0; t < t_count; ++t)
+          rows_per_message[table_name(t)] = static_cast<double>(rows.rows(t)) / static_cast<double>(rows.messages());
+        rows_per_message["total"] = static_cast<double>(rows.total_rows()) / static_cast<double>(rows.messages());
+        for (const auto& c : rows.cases())
+          for (const auto& j : c.tables[t_journal])
+            if (std::get<std::string>(j[2]) == "tariff_checked") {
+              ++outcomes[nlohmann::json::parse(std::get<std::string>(j[4])).value("outcome", "?")];
+              ++outcome_total;
+            }
+      }
+
+      for (double rate : cfg.with_rates ? cfg.rates : std::vector<double>{}) {
+        const auto count = static_cast<std::size_t>(rate * cfg.rate_seconds);
+        const auto rate_db = fs::path(cfg.dir) / fmt::format("rate-{}-{}.db", run, rate);
+        ingest_result r;
+        {
+          engine_rig rig(rate_db, cfg, *firm);
+          r = ingest_at_rate(rig, msgs, count, rate, cfg, tag + fmt::format(" engine at {} messages/s", grouped(rate)));
+        }
+        remove_database(rate_db);
+        const auto name = fmt::format("Engine at {} msg/s offered", grouped(rate));
+        res.add(name + ": achieved", "messages/s", r.throughput);
+        res.add(name + ": latency p50", "ms", r.lat.p50);
+        res.add(name + ": latency p99", "ms", r.lat.p99);
+        res.add(name + ": latency p99.9", "ms", r.lat.p999);
+      }
     }
 
     // 6. Validation of a long generated playbook: load (parse, per-step checks), then graph.
@@ -589,21 +592,24 @@ int run_benchmark(config cfg) {
   md += "| Machine | |\n|---|---|\n";
   for (const auto& [k, v] : machine) md += fmt::format("| {} | {} |\n", k, v);
   md += "\n" + res.table();
-  md += "\nRows written per message (last run): ";
-  bool first = true;
-  for (std::size_t t = 0; t < t_count; ++t) {
-    md += fmt::format("{}{} {:.2f}", first ? "" : ", ", table_name(t), rows_per_message[table_name(t)]);
-    first = false;
+  // What the last run wrote and decided (the durable phases), and how far a case walks.
+  std::vector<std::string> notes;
+  if (cfg.with_ingest) {
+    std::string rows_note = "Rows written per message (last run): ";
+    for (std::size_t t = 0; t < t_count; ++t)
+      rows_note += fmt::format("{}{} {:.2f}", t ? ", " : "", table_name(t), rows_per_message[table_name(t)]);
+    notes.push_back(rows_note + fmt::format("; total {:.2f}.", rows_per_message["total"]));
+    std::string outcome_note = "Tariff check outcomes (last run): ";
+    bool first = true;
+    for (const auto& [k, v] : outcomes) {
+      outcome_note += fmt::format("{}{} {:.1f}%", first ? "" : ", ", k,
+                                  100.0 * static_cast<double>(v) / static_cast<double>(outcome_total));
+      first = false;
+    }
+    notes.push_back(outcome_note + ".");
   }
-  md += fmt::format("; total {:.2f}. Steps entered per case: {:.2f}.\n", rows_per_message["total"],
-                    rows_per_message["steps per case"]);
-  md += "\nTariff check outcomes (last run): ";
-  first = true;
-  for (const auto& [k, v] : outcomes) {
-    md += fmt::format("{}{} {:.1f}%", first ? "" : ", ", k, 100.0 * static_cast<double>(v) / static_cast<double>(outcome_total));
-    first = false;
-  }
-  md += ".\n";
+  if (cfg.with_interpreter) notes.push_back(fmt::format("Steps entered per case: {:.2f}.", rows_per_message["steps per case"]));
+  for (const auto& note : notes) md += "\n" + note + "\n";
 
   if (!cfg.json.empty()) {
     nlohmann::json j;
@@ -623,24 +629,7 @@ int run_benchmark(config cfg) {
     j["machine"] = nlohmann::json::array();
     for (const auto& [k, v] : machine) j["machine"].push_back({k, v});
     j["measures"] = res.to_json();
-    j["notes"] = nlohmann::json::array();
-    std::string rows_note = "Rows written per message (last run): ";
-    bool first_row = true;
-    for (std::size_t t = 0; t < t_count; ++t) {
-      rows_note += fmt::format("{}{} {:.2f}", first_row ? "" : ", ", table_name(t), rows_per_message[table_name(t)]);
-      first_row = false;
-    }
-    rows_note += fmt::format("; total {:.2f}. Steps entered per case: {:.2f}.", rows_per_message["total"],
-                             rows_per_message["steps per case"]);
-    j["notes"].push_back(rows_note);
-    std::string outcome_note = "Tariff check outcomes (last run): ";
-    first_row = true;
-    for (const auto& [k, v] : outcomes) {
-      outcome_note += fmt::format("{}{} {:.1f}%", first_row ? "" : ", ", k,
-                                  100.0 * static_cast<double>(v) / static_cast<double>(outcome_total));
-      first_row = false;
-    }
-    j["notes"].push_back(outcome_note + ".");
+    j["notes"] = notes;
     std::ofstream out(cfg.json, std::ios::binary);
     out << j.dump(1);
     if (!out) throw std::runtime_error("cannot write " + cfg.json);
@@ -653,7 +642,7 @@ int run_benchmark(config cfg) {
     std::fprintf(stderr, "results written to %s\n", cfg.markdown.c_str());
   }
   const double ratio = res.median("Engine / SQLite limit");
-  if (ratio < 0.7)
+  if (cfg.with_ingest && ratio < 0.7)
     std::fprintf(stderr, "engine / SQLite limit = %.2f (< 0.7): the engine, not the disk, is the bottleneck\n", ratio);
   return 0;
 }
@@ -691,6 +680,8 @@ int main(int argc, char** argv) {
   app.add_flag("--quick", cfg.quick, "Smoke run: fewer clients and messages, 2 runs, short rate phases");
   app.add_flag("!--no-rates", cfg.with_rates, "Skip the fixed-rate phases (for profiling the rest)");
   app.add_flag("!--no-interpreter", cfg.with_interpreter, "Skip the interpreter-only phases");
+  app.add_flag("!--no-ingest", cfg.with_ingest,
+               "Skip the durable phases (ingest, SQLite limit, fixed rates): the interpreter alone, for A/B runs");
   CLI11_PARSE(app, argc, argv);
   try {
     return reglament::bench::run_benchmark(cfg);
