@@ -170,10 +170,10 @@ class interpreter::run {
     client_loaded_ = true;
   }
 
-  void emit(fact_kind k, std::string step, flat_object data = {}) {
-    fact f{k, now(), std::move(step), std::move(data)};
+  void emit(fact_kind k, std::string_view step, flat_object data = {}) {
+    // Built in place: moving a short step id is still a copy of its bytes, twice per fact.
+    const auto& f = facts.emplace_back(k, now(), std::string(step), std::move(data));
     apply(s_, s_.id, f);
-    facts.push_back(std::move(f));
   }
 
   // The playbook the case is in. A walk asks for it at every step; the context's lookup

@@ -5,6 +5,7 @@
 // reglament-bench exported, so every engine sees the same requests.
 //
 //   node peers.mjs --workload W.json --json out.json [--runs 5] [--messages N] [--batch 256] [--dir D]
+//   node peers.mjs ... --only xstate   # xstate in memory alone (tools/bench/run's paired rounds)
 //
 // Per message, each peer does what Reglament's intake does up to its first wait: find
 // the client by the sender's address, classify the request by the catalog's keywords,
@@ -252,17 +253,20 @@ function add(name, unit, value) {
   m.values.push(value);
 }
 
-const moddle = await new BpmnModdle().fromXML(bpmnSource);
-const sourceContext = serializer(moddle, TypeResolver(elements));
+const onlyXstate = args.only === 'xstate';
+if (args.only !== undefined && !onlyXstate) throw new Error(`--only ${args.only}: only xstate can run alone`);
+const moddle = onlyXstate ? null : await new BpmnModdle().fromXML(bpmnSource);
+const sourceContext = onlyXstate ? null : serializer(moddle, TypeResolver(elements));
 // Warm-up: the JIT compiles the hot paths before anything is timed.
 progress('peers: warm-up');
 runXstate();
-await runBpmn(sourceContext);
+if (!onlyXstate) await runBpmn(sourceContext);
 for (let r = 1; r <= runs; ++r) {
   progress(`peers: run ${r}/${runs}: xstate in memory`);
   const x = runXstate();
   add('xstate v5, in memory: cases opened', 'cases/s', x.casesPerSecond);
   add('xstate v5, in memory: steps', 'steps/s', x.stepsPerSecond);
+  if (onlyXstate) continue;
   progress(`peers: run ${r}/${runs}: bpmn-engine in memory`);
   const b = await runBpmn(sourceContext);
   add('bpmn-engine, in memory: cases opened', 'cases/s', b.casesPerSecond);

@@ -2,16 +2,19 @@
 // tools/bench/run does: both exit 0 and the report has its sections, tables and chart.
 // No figure is checked: benchmarks are not tests.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -42,6 +45,15 @@ std::string slurp(const fs::path& p) {
 
 const std::string src = REGLAMENT_SOURCE_DIR;
 
+// tools/bench/report.mjs on these section files, writing into `dir`: the report's text.
+std::string report_of(const fs::path& dir, const std::string& sections) {
+  auto report = run("node " + src + "/tools/bench/report.mjs --out " + (dir / "BENCHMARKS.md").string() + " --svg " +
+                    (dir / "benchmarks.svg").string() + " --command smoke " + sections);
+  INFO(report.out);
+  REQUIRE(report.code == 0);
+  return slurp(dir / "BENCHMARKS.md");
+}
+
 }  // namespace
 
 TEST_CASE("tools/bench: a tiny run writes the report with its tables and chart", "[bench][slow]") {
@@ -57,11 +69,7 @@ TEST_CASE("tools/bench: a tiny run writes the report with its tables and chart",
   REQUIRE(fs::exists(engine_json));
   CHECK(fs::exists(dir / "workload.json"));
 
-  auto report = run("node " + src + "/tools/bench/report.mjs --out " + (dir / "BENCHMARKS.md").string() + " --svg " +
-                    (dir / "benchmarks.svg").string() + " --command smoke " + engine_json);
-  INFO(report.out);
-  REQUIRE(report.code == 0);
-  const auto md = slurp(dir / "BENCHMARKS.md");
+  const auto md = report_of(dir, engine_json);
   CHECK_THAT(md, Catch::Contains("## Results"));
   CHECK_THAT(md, Catch::Contains("### Machine"));
   CHECK_THAT(md, Catch::Contains("### Targets"));
@@ -70,6 +78,58 @@ TEST_CASE("tools/bench: a tiny run writes the report with its tables and chart",
   CHECK_THAT(md, Catch::Contains("Validation of a 100-step playbook"));
   CHECK_THAT(md, Catch::Contains("<!-- bench:results:end -->"));
   CHECK_THAT(slurp(dir / "benchmarks.svg"), Catch::StartsWith("<svg"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("tools/bench: paired rounds give the in-memory target the ratio taken within each round", "[bench][slow]") {
+  // Two rounds of the real interpreter phase (--no-ingest: no database is written), each
+  // set beside an xstate section of known speed, folded by paired.mjs and reported.
+  const auto dir = fs::temp_directory_path() / ("reglament-bench-paired-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "db");
+  std::vector<std::string> rounds;
+  const double xstate_median[] = {2000, 4000};
+  for (int r = 0; r < 2; ++r) {
+    const auto engine_json = (dir / ("engine-" + std::to_string(r) + ".json")).string();
+    auto bench = run(std::string(REGLAMENT_BENCH_BINARY) + " --playbooks " + src +
+                     "/playbooks/bookkeeping --clients 200 --messages 300 --runs 3 --no-ingest --validate-steps 0 --dir " +
+                     (dir / "db").string() + " --json " + engine_json);
+    INFO(bench.out);
+    REQUIRE(bench.code == 0);
+    CHECK(fs::is_empty(dir / "db"));  // the durable phases did not run
+    const auto xstate_json = (dir / ("xstate-" + std::to_string(r) + ".json")).string();
+    const double m = xstate_median[r];
+    std::ofstream(xstate_json) << nlohmann::json{
+        {"section", "peers"},
+        {"measures", {{{"name", "xstate v5, in memory: cases opened"}, {"unit", "cases/s"}, {"values", {m / 2, m, m * 3}}}}}};
+    rounds.push_back(engine_json);
+    rounds.push_back(xstate_json);
+  }
+  const auto paired_json = (dir / "paired.json").string();
+  auto paired = run("node " + src + "/tools/bench/paired.mjs --json " + paired_json + " " + rounds[0] + " " + rounds[1] +
+                    " " + rounds[2] + " " + rounds[3]);
+  INFO(paired.out);
+  REQUIRE(paired.code == 0);
+  const auto folded = nlohmann::json::parse(slurp(paired_json));
+  CHECK(folded["section"] == "paired");
+  const auto& m = folded["measures"];
+  REQUIRE(m.size() == 3);
+  for (int r = 0; r < 2; ++r) {
+    // The round's reglament figure is the median of its three runs.
+    auto runs = nlohmann::json::parse(slurp(rounds[static_cast<std::size_t>(2 * r)]))["measures"];
+    std::vector<double> cases;
+    for (const auto& x : runs)
+      if (x["name"] == "Interpreter alone: cases opened") cases = x["values"].get<std::vector<double>>();
+    REQUIRE(cases.size() == 3);
+    std::sort(cases.begin(), cases.end());
+    CHECK(m[0]["values"][r].get<double>() == Approx(cases[1]));
+    CHECK(m[1]["values"][r].get<double>() == Approx(xstate_median[r]));
+    CHECK(m[2]["values"][r].get<double>() == Approx(cases[1] / xstate_median[r]));
+  }
+
+  const auto md = report_of(dir, rounds[0] + " " + paired_json);
+  CHECK_THAT(md, Catch::Contains("| In memory ≥ 10 × xstate (cases opened per second, median of paired rounds) |"));
+  CHECK_THAT(md, Catch::Contains("### In memory, paired rounds: the interpreter and xstate back to back"));
+  CHECK_THAT(md, Catch::Contains("| Paired rounds: Reglament / xstate v5, in memory |"));
   fs::remove_all(dir);
 }
 

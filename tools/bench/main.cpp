@@ -10,6 +10,7 @@
 #include "engine/json_text.hpp"
 #include "engine/playbook_library.hpp"
 #include "engine/store/sqlite_store.hpp"
+#include "engine/text.hpp"
 #include "engine/working_calendar.hpp"
 #include "engine/writer.hpp"
 #include "tools/bench/extras.hpp"
@@ -338,7 +339,7 @@ interpret_result interpret_only(const config& cfg, const firm_file& firm, const 
   auto problems = books.load_directory(cfg.playbooks, nullptr, clock.now());
   if (has_errors(problems)) throw std::runtime_error("playbooks in " + cfg.playbooks + " do not validate");
   // Quota use kept in memory, counted the way the store's projection counts it.
-  std::unordered_map<std::string, int> quota;
+  std::unordered_map<std::string, int, text_hash, std::equal_to<>> quota;
   std::string k;  // the key of the last lookup, its buffer reused
   auto key = [&k](std::string_view c, std::string_view s, std::string_view p) -> const std::string& {
     k.assign(c).append(1, '\x1f').append(s).append(1, '\x1f').append(p);
@@ -653,6 +654,8 @@ int run_benchmark(config cfg) {
 int main(int argc, char** argv) {
   reglament::bench::config cfg;
   CLI::App app{"reglament-bench — durable ingest through the engine, the raw SQLite limit, the interpreter alone"};
+  // An option given twice takes its last value: tools/bench/run appends its own to the user's.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--clients", cfg.clients, "Clients in the synthetic firm")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--messages", cfg.messages, "Messages per saturation run (each opens a case)")
       ->capture_default_str()

@@ -48,6 +48,7 @@ function table(measures) {
 const reglamentCases = med(/^Interpreter alone: cases opened/);
 const reglamentSteps = med(/^Interpreter alone: steps/);
 const xstateCases = med(/^xstate v5, in memory: cases opened/);
+const pairedRatio = med(/^Paired rounds: Reglament \/ xstate v5/);
 const bpmnCases = med(/^bpmn-engine, in memory: cases opened/);
 const durable = med(/^Engine, saturation: throughput/);
 const xstateDurable = med(/^xstate v5 \+ SQLite/);
@@ -60,7 +61,13 @@ const p99at2000 = med(/^Engine at 2,000 msg\/s offered: latency p99$/);
 const targets = [
   ['Durable ingest ≥ 0.7 × the raw SQLite limit', med(/^Engine \/ SQLite limit/), (v) => v >= 0.7, (v) => `${num(v)} ×`],
   ['p99 ingest → greeting committed ≤ 5 ms at 2,000 msg/s', p99at2000, (v) => v <= 5, (v) => `${num(v)} ms`],
-  ['In memory ≥ 10 × xstate (cases opened per second)', reglamentCases / xstateCases, (v) => v >= 10, (v) => `${num(v)} ×`],
+  // Paired rounds when they ran (both engines in the same minute); else the two phases' medians.
+  Number.isFinite(pairedRatio)
+    ? ['In memory ≥ 10 × xstate (cases opened per second, median of paired rounds)', pairedRatio, (v) => v >= 10, (v) => `${num(v)} ×`]
+    : ['In memory ≥ 10 × xstate (cases opened per second)', reglamentCases / xstateCases, (v) => v >= 10, (v) => `${num(v)} ×`],
+  ...(Number.isFinite(pairedRatio)
+    ? [['In memory: Reglament / xstate from the two phases\' medians (no target; minutes apart)', reglamentCases / xstateCases, () => null, (v) => `${num(v)} ×`]]
+    : []),
   ['In memory ≥ 50 × bpmn-engine (cases opened per second)', reglamentCases / bpmnCases, (v) => v >= 50, (v) => `${num(v)} ×`],
   ['Durable: Reglament / xstate + better-sqlite3 (no target)', durable / xstateDurable, () => null, (v) => `${num(v)} ×`],
   ['Restart with 1,000,000 open cases ready ≤ 3 s', restartReady, (v) => v <= 3, (v) => `${num(v)} s`],
@@ -126,7 +133,7 @@ for (const [name, v, test, show] of targets) {
   const verdict = Number.isFinite(v) ? test(v) : undefined;
   md += `| ${name} | ${Number.isFinite(v) ? show(v) : 'not measured'} | ${verdict === undefined ? '—' : verdict === null ? '' : verdict ? 'yes' : '**no**'} |\n`;
 }
-const titles = { engine: 'Engine: durable ingest, SQLite limit, interpreter, validation', peers: 'Peers (Node)', daemon: 'The daemon: restart, HTTP and WebSocket, footprint' };
+const titles = { engine: 'Engine: durable ingest, SQLite limit, interpreter, validation', peers: 'Peers (Node)', paired: 'In memory, paired rounds: the interpreter and xstate back to back', daemon: 'The daemon: restart, HTTP and WebSocket, footprint' };
 for (const s of sections) {
   md += `\n### ${titles[s.section] ?? s.section}\n\n${table(s.measures)}`;
   for (const n of s.notes ?? []) md += `\n${n}\n`;
