@@ -171,8 +171,13 @@ class interpreter::run {
   }
 
   void emit(fact_kind k, std::string_view step, flat_object data = {}) {
-    // Built in place: moving a short step id is still a copy of its bytes, twice per fact.
+    // Built in place where the compiler can (a short step id moved is still a copy of its
+    // bytes); clang before 16 lacks parenthesised aggregate initialisation.
+#if defined(__cpp_aggregate_paren_init)
     const auto& f = facts.emplace_back(k, now(), std::string(step), std::move(data));
+#else
+    const auto& f = facts.emplace_back(fact{k, now(), std::string(step), std::move(data)});
+#endif
     apply(s_, s_.id, f);
   }
 
