@@ -3,7 +3,9 @@
 # it (another seed than the measured one), then builds the measured tree with
 # REGLAMENT_PGO=use from those profiles. An event's path is branchy and spread over many
 # functions (interpreter, classifier, flat objects); laid out by the profile it ran
-# 10-15% faster (docs/BENCHMARKS.md, eighth round).
+# 10-15% faster (docs/BENCHMARKS.md, eighth round). tools/bench/run also links that
+# tree with -flto (CMAKE_INTERPROCEDURAL_OPTIMIZATION): with the profile, another 7%
+# fewer instructions per case (ninth round).
 #   REGLAMENT_PGO      "" (off), generate or use
 #   REGLAMENT_PGO_DIR  where the profiles (.gcda) are written and read
 set(REGLAMENT_PGO "" CACHE STRING "Profile-guided optimisation: empty, generate or use")

@@ -68,12 +68,29 @@ TEST_CASE("tools/bench: a tiny run writes the report with its tables and chart",
   REQUIRE(bench.code == 0);
   REQUIRE(fs::exists(engine_json));
   CHECK(fs::exists(dir / "workload.json"));
+  CHECK(fs::is_empty(dir / "db"));  // every phase's database removed, the fixed rate's raw copy too
+
+  // The fixed rate's floor: the engine's rows written alone at the same rate, 300 latencies.
+  const auto engine = nlohmann::json::parse(slurp(engine_json));
+  auto values_of = [&](const std::string& name) {
+    for (const auto& m : engine["measures"])
+      if (m["name"] == name) return m["values"].get<std::vector<double>>();
+    FAIL("no measure " << name);
+    return std::vector<double>{};
+  };
+  const std::string raw = "SQLite alone at 300 msg/s offered, same rows: latency ";
+  const auto p50 = values_of(raw + "p50"), p99 = values_of(raw + "p99"), p999 = values_of(raw + "p99.9");
+  REQUIRE(p50.size() == 1);
+  CHECK(p50[0] > 0);
+  CHECK(p50[0] <= p99[0]);
+  CHECK(p99[0] <= p999[0]);
 
   const auto md = report_of(dir, engine_json);
   CHECK_THAT(md, Catch::Contains("## Results"));
   CHECK_THAT(md, Catch::Contains("### Machine"));
   CHECK_THAT(md, Catch::Contains("### Targets"));
   CHECK_THAT(md, Catch::Contains("| Engine / SQLite limit |"));
+  CHECK_THAT(md, Catch::Contains("| p99 of SQLite alone at 2,000 msg/s, same rows and commits (the floor on this disk; no target) | not measured |"));
   CHECK_THAT(md, Catch::Contains("| Interpreter alone: steps |"));
   CHECK_THAT(md, Catch::Contains("Validation of a 100-step playbook"));
   CHECK_THAT(md, Catch::Contains("<!-- bench:results:end -->"));

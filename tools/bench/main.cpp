@@ -16,6 +16,7 @@
 #include "tools/bench/extras.hpp"
 #include "tools/bench/machine.hpp"
 #include "tools/bench/sqlite_limit.hpp"
+#include "tools/bench/wal_checkpointer.hpp"
 #include "tools/bench/workload.hpp"
 
 #include <CLI/CLI.hpp>
@@ -193,7 +194,10 @@ void remove_database(const fs::path& db) {
 // engine, writer. Members are destroyed in reverse: the writer stops first.
 struct engine_rig {
   engine_rig(const fs::path& db, const config& cfg, const firm_file& firm) {
-    st = std::make_unique<sqlite_store>(db.string());  // WAL, synchronous=FULL: the defaults
+    sqlite_store::options opt;  // WAL, synchronous=FULL: the defaults
+    opt.auto_checkpoint = false;  // as the daemon: checkpoints from their own thread
+    st = std::make_unique<sqlite_store>(db.string(), opt);
+    checkpointer = std::make_unique<wal_checkpointer>(db.string());
     auto problems = books.load_directory(cfg.playbooks, st.get(), clock.now());
     if (has_errors(problems)) {
       for (const auto& d : problems) std::fprintf(stderr, "%s\n", d.to_string().c_str());
@@ -216,6 +220,7 @@ struct engine_rig {
   system_clock_source clock;
   weekly_calendar calendar;
   std::unique_ptr<sqlite_store> st;
+  std::unique_ptr<wal_checkpointer> checkpointer;
   playbook_library books;
   std::unique_ptr<case_engine> engine;
   std::unique_ptr<writer> w;
@@ -541,12 +546,28 @@ int run_benchmark(config cfg) {
           engine_rig rig(rate_db, cfg, *firm);
           r = ingest_at_rate(rig, msgs, count, rate, cfg, tag + fmt::format(" engine at {} messages/s", grouped(rate)));
         }
-        remove_database(rate_db);
         const auto name = fmt::format("Engine at {} msg/s offered", grouped(rate));
         res.add(name + ": achieved", "messages/s", r.throughput);
         res.add(name + ": latency p50", "ms", r.lat.p50);
         res.add(name + ": latency p99", "ms", r.lat.p99);
         res.add(name + ": latency p99.9", "ms", r.lat.p999);
+
+        // The same rows at the same offered rate through plain INSERTs: the disk's floor.
+        const auto rate_rows = engine_rows::capture(rate_db.string());
+        remove_database(rate_db);
+        const auto raw_db = fs::path(cfg.dir) / fmt::format("limit-rate-{}-{}.db", run, rate);
+        limit_result raw;
+        {
+          std::atomic<std::uint64_t> done{0};
+          progress_meter meter(tag + fmt::format(" SQLite alone at {} messages/s", grouped(rate)), count, done);
+          raw = append_at_rate(rate_rows, raw_db.string(), rate, writer::options{}.max_batch, &done);
+        }
+        remove_database(raw_db);
+        const auto raw_lat = summarize(std::move(raw.latency_ns));
+        const auto raw_name = fmt::format("SQLite alone at {} msg/s offered, same rows", grouped(rate));
+        res.add(raw_name + ": latency p50", "ms", raw_lat.p50);
+        res.add(raw_name + ": latency p99", "ms", raw_lat.p99);
+        res.add(raw_name + ": latency p99.9", "ms", raw_lat.p999);
       }
     }
 

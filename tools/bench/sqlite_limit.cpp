@@ -1,4 +1,5 @@
 #include "tools/bench/sqlite_limit.hpp"
+#include "tools/bench/wal_checkpointer.hpp"
 
 #include "engine/store/migrations.hpp"
 
@@ -8,7 +9,9 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <stdexcept>
+#include <thread>
 
 namespace reglament::bench {
 namespace {
@@ -154,45 +157,103 @@ engine_rows engine_rows::capture(const std::string& db_path) {
   return out;
 }
 
+namespace {
+
+// A fresh database with the store's schema and pragmas (engine/store/sqlite_store.cpp),
+// so only the work differs, and the WAL checkpointed from a thread as the daemon does.
+class appender {
+ public:
+  explicit appender(const std::string& db_path)
+      : db_(db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX) {
+    db_.exec("PRAGMA journal_mode = WAL");
+    db_.exec("PRAGMA synchronous = FULL");
+    db_.exec("PRAGMA foreign_keys = ON");
+    db_.exec("PRAGMA temp_store = MEMORY");
+    db_.exec("PRAGMA cache_size = -16384");
+    for (const auto& m : sqlite_schema::migrations()) db_.exec(m.sql);
+    db_.exec("PRAGMA wal_autocheckpoint = 0");
+    checkpointer_ = std::make_unique<wal_checkpointer>(db_path);
+    for (std::size_t t = 0; t < t_count; ++t) insert_[t] = db_.prepare(tables[t].insert);
+    begin_ = db_.prepare("BEGIN IMMEDIATE");
+    commit_ = db_.prepare("COMMIT");
+  }
+
+  // Cases [from, to) in one transaction, committed when it returns. Returns the rows written.
+  std::uint64_t write(const std::vector<engine_rows::one_case>& cases, std::size_t from, std::size_t to) {
+    std::uint64_t rows = 0;
+    run(begin_);
+    for (std::size_t i = from; i < to; ++i)
+      for (std::size_t t = 0; t < t_count; ++t)
+        for (const auto& rw : cases[i].tables[t]) {
+          bind(db_, insert_[t], rw);
+          run(insert_[t]);
+          ++rows;
+        }
+    run(commit_);
+    return rows;
+  }
+
+ private:
+  void run(sqlite3_stmt* s) {
+    if (sqlite3_step(s) != SQLITE_DONE) db_.fail(sqlite3_sql(s));
+    sqlite3_reset(s);
+  }
+
+  database db_;  // declared first: the checkpointer stops before this connection closes
+  std::unique_ptr<wal_checkpointer> checkpointer_;
+  std::array<sqlite3_stmt*, t_count> insert_{};
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
+};
+
+}  // namespace
+
 limit_result append_plain(const engine_rows& rows, const std::string& db_path, int batch,
                           std::atomic<std::uint64_t>* progress) {
-  database db(db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
-  // The store's pragmas (engine/store/sqlite_store.cpp), so only the work differs.
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = FULL");
-  db.exec("PRAGMA foreign_keys = ON");
-  db.exec("PRAGMA temp_store = MEMORY");
-  db.exec("PRAGMA cache_size = -16384");
-  for (const auto& m : sqlite_schema::migrations()) db.exec(m.sql);
-
-  std::array<sqlite3_stmt*, t_count> insert{};
-  for (std::size_t t = 0; t < t_count; ++t) insert[t] = db.prepare(tables[t].insert);
-  auto* begin = db.prepare("BEGIN IMMEDIATE");
-  auto* commit = db.prepare("COMMIT");
-  auto run = [&](sqlite3_stmt* s) {
-    if (sqlite3_step(s) != SQLITE_DONE) db.fail(sqlite3_sql(s));
-    sqlite3_reset(s);
-  };
-
+  appender out(db_path);
   limit_result r;
   const auto& cases = rows.cases();
   const std::size_t per_commit = static_cast<std::size_t>(std::max(1, batch));
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < cases.size();) {
-    run(begin);
     const std::size_t end = std::min(cases.size(), i + per_commit);
-    for (; i < end; ++i)
-      for (std::size_t t = 0; t < t_count; ++t)
-        for (const auto& rw : cases[i].tables[t]) {
-          bind(db, insert[t], rw);
-          run(insert[t]);
-          ++r.rows;
-        }
-    run(commit);
+    r.rows += out.write(cases, i, end);
     ++r.commits;
+    i = end;
     if (progress) progress->store(i);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.messages = cases.size();
+  return r;
+}
+
+limit_result append_at_rate(const engine_rows& rows, const std::string& db_path, double rate, int max_batch,
+                            std::atomic<std::uint64_t>* progress) {
+  using steady = std::chrono::steady_clock;
+  appender out(db_path);
+  limit_result r;
+  const auto& cases = rows.cases();
+  r.latency_ns.resize(cases.size());
+  const auto start = steady::now() + std::chrono::milliseconds(20);
+  auto due = [&](std::size_t i) {
+    return start + std::chrono::nanoseconds(static_cast<std::int64_t>(static_cast<double>(i) * 1e9 / rate));
+  };
+  const std::size_t most = static_cast<std::size_t>(std::max(1, max_batch));
+  for (std::size_t i = 0; i < cases.size();) {
+    std::this_thread::sleep_until(due(i));
+    // Everything due by now goes into this commit, as the writer takes what is queued.
+    const auto now = steady::now();
+    std::size_t end = i + 1;
+    while (end < cases.size() && end - i < most && due(end) <= now) ++end;
+    r.rows += out.write(cases, i, end);
+    ++r.commits;
+    const auto committed = steady::now();
+    for (std::size_t k = i; k < end; ++k)
+      r.latency_ns[k] = std::chrono::duration_cast<std::chrono::nanoseconds>(committed - due(k)).count();
+    i = end;
+    if (progress) progress->store(i);
+  }
+  r.seconds = std::chrono::duration<double>(steady::now() - start).count();
   r.messages = cases.size();
   return r;
 }

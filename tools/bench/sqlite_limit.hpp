@@ -1,8 +1,9 @@
 // The raw SQLite limit: the rows the engine wrote for a run (journal, cases, outbox,
 // timers, tasks, inbound, quota use), read back and appended again with plain prepared
 // INSERTs into a fresh database with the store's own schema and pragmas, in
-// transactions of the size the writer used. No interpreter, no JSON, no reads, no
-// savepoints: what is left is the cost of writing those bytes durably.
+// transactions of the size the writer used (or, at a fixed offered rate, of what is due).
+// No interpreter, no JSON, no reads, no savepoints, no threads handing work over: what
+// is left is the cost, and the latency, of writing those bytes durably.
 // Not thread-safe; one instance per run.
 #pragma once
 
@@ -46,11 +47,19 @@ struct limit_result {
   std::uint64_t rows = 0;
   std::uint64_t messages = 0;
   std::uint64_t commits = 0;
+  std::vector<std::int64_t> latency_ns;  // append_at_rate: per message, due time to commit
 };
 
 // Appends `rows` into a new database at `db_path` (WAL, synchronous=FULL), `batch`
 // messages per transaction. `progress` (may be null) counts messages written.
 limit_result append_plain(const engine_rows& rows, const std::string& db_path, int batch,
                           std::atomic<std::uint64_t>* progress = nullptr);
+
+// Open loop, as the engine's fixed-rate runs: message i is due at start + i/rate; each
+// commit takes every message already due (at most `max_batch`, the writer's cap), and a
+// message's latency runs from its due time to its commit. The floor under the engine's
+// latency at that rate on this disk.
+limit_result append_at_rate(const engine_rows& rows, const std::string& db_path, double rate, int max_batch,
+                            std::atomic<std::uint64_t>* progress = nullptr);
 
 }  // namespace reglament::bench
