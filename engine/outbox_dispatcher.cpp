@@ -99,6 +99,7 @@ std::size_t outbox_dispatcher::poll_once() {
   {
     std::lock_guard lock(mutex_);
     skip = in_flight_.size();
+    settled_.clear();  // committed before this read: the read sees them
   }
   // Rows in flight still look due until their result commits; ask for enough to see past them.
   auto rows = reader_.outbox_due(clock_.now(), opt_.batch + static_cast<int>(skip));
@@ -108,7 +109,8 @@ std::size_t outbox_dispatcher::poll_once() {
     {
       std::lock_guard lock(mutex_);
       if (stopping_ && thread_.joinable()) break;
-      if (in_flight_.count(row.idempotency_key())) continue;
+      const auto key = row.idempotency_key();
+      if (in_flight_.count(key) || settled_.count(key)) continue;
     }
     auto it = channels_.find(row.channel);
     if (it == channels_.end() || !it->second) {
@@ -204,6 +206,7 @@ void outbox_dispatcher::deliver(const outbox_row& row, channel& ch) {
     {
       std::lock_guard lock(mutex_);
       in_flight_.erase(key);
+      settled_.insert(key);
     }
     // A failed report leaves the row queued: the next poll offers it again, and the
     // channel's idempotency keeps the recipient from getting it twice.

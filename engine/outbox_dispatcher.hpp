@@ -106,6 +106,10 @@ class outbox_dispatcher {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::set<std::string> in_flight_;  // idempotency keys delivered but not yet committed
+  // Keys whose result committed since the current poll began to read: the rows it read
+  // may predate that commit (a 429 not yet recorded looks due again), so they wait for
+  // the next poll, which reads after it.
+  std::set<std::string> settled_;
   bool stopping_ = false;
   bool notified_ = false;
   std::thread thread_;

@@ -147,6 +147,27 @@ TEST_CASE("a row is never delivered twice while its result is uncommitted", "[ou
   CHECK(r.email.count() == 1);
 }
 
+TEST_CASE("a row read before its failure committed is not delivered again at once", "[outbox]") {
+  // The daemon's reader is another connection: a poll may read the outbox just before
+  // the writer commits a failure (and its retry time), then find the key no longer in
+  // flight. Seen as a Telegram greeting sent again 8 ms after a 429 with retry_after.
+  rig r;
+  r.commit_at_once = false;
+  r.email.script = {{false, false, "429 Too Many Requests"}, {true, false, {}}};
+  r.queue(1, 1);
+  CHECK(r.d.poll_once() == 1);
+  REQUIRE(r.pending.size() == 1);
+  r.st.after_read = [&] { r.pending.front()(engine_result{}); };  // commits the failure
+  CHECK(r.d.poll_once() == 0);  // what it read was due, but stale
+  CHECK(r.email.count() == 1);
+  CHECK(r.st.row(0).next_attempt_at == r.reports[0].second.retry_at);
+  CHECK(r.d.poll_once() == 0);  // read after the commit: not due for 30 s
+  r.clk.advance(30s);
+  CHECK(r.d.poll_once() == 1);
+  CHECK(r.email.count() == 2);
+  CHECK(r.reports.back().second.attempts == 2);
+}
+
 TEST_CASE("an uncommitted result leaves the row to be offered again", "[outbox]") {
   rig r;
   r.commit_at_once = false;

@@ -7,7 +7,9 @@
 #include "engine/case_event.hpp"
 #include "tests/fakes/forwarding_store.hpp"
 
+#include <functional>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace reglament::fakes {
@@ -37,13 +39,20 @@ class outbox_store : public forwarding_store {
   }
 
   std::vector<outbox_row> outbox_due(timestamp now, int limit) override {
-    std::lock_guard lock(mutex_);
     std::vector<outbox_row> out;
-    for (const auto& r : rows_)
-      if (r.state == "queued" && r.next_attempt_at <= now && static_cast<int>(out.size()) < limit)
-        out.push_back(r);
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& r : rows_)
+        if (r.state == "queued" && r.next_attempt_at <= now && static_cast<int>(out.size()) < limit)
+          out.push_back(r);
+    }
+    if (after_read) std::exchange(after_read, nullptr)();
     return out;
   }
+
+  // Runs once, right after the next outbox_due() has read its rows and before the caller
+  // sees them: a commit landing between a read and its use.
+  std::function<void()> after_read;
 
  private:
   mutable std::mutex mutex_;
