@@ -3,7 +3,7 @@
 // xstate) one right after the other, so both meet the same machine: on a shared virtual
 // machine the speed of a core drifts by half over minutes, and a ratio of two medians
 // taken minutes apart carries that drift. Each engine runs three times in its turn (xstate
-// after its JIT warm-up pass); a round's ratio is of the two medians, and the report
+// after three JIT warm-up passes); a round's ratio is of the two medians, and the report
 // gives the median of the rounds' ratios.
 //
 //   node paired.mjs --json out.json ENGINE-1.json XSTATE-1.json ENGINE-2.json XSTATE-2.json ...
